@@ -1,0 +1,38 @@
+"""The ``survey-service`` command.
+
+Every command that touches the database reads DATABASE_URL (or uses the
+embedded SQLite file) through :func:`survey_service.cli.common.open_database`,
+and reports bad input as one line with exit status 2.
+"""
+
+from __future__ import annotations
+
+import click
+
+from survey_service.cli.database import db
+from survey_service.cli.practices import practice
+from survey_service.cli.questionnaires import questionnaires
+from survey_service.cli.server import demo, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="survey-service")
+def main() -> None:
+    """Patient-experience surveys: questionnaires by SMS and QR, anonymous answers,
+    case-mix adjusted feedback."""
+
+
+main.add_command(db)
+main.add_command(practice)
+main.add_command(questionnaires)
+main.add_command(serve)
+main.add_command(demo)
+
+try:  # the analysis command group lives beside the statistics it calls
+    from survey_service.cli_analyse import analyse
+
+    main.add_command(analyse)
+except ImportError:  # pragma: no cover - only while the module is being written
+    pass
+
+__all__ = ["main"]

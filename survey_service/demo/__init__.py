@@ -1,0 +1,1 @@
+"""A demo region with practices, questionnaires and synthetic responses."""

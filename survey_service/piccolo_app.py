@@ -1,0 +1,18 @@
+"""The Piccolo app: every table of the service and its migrations."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from survey_service.invitations.tables import Invitation
+from survey_service.practices.tables import Practice
+from survey_service.questionnaires.tables import QuestionnaireVersion
+from survey_service.responses.tables import Answer, Response
+
+APP_CONFIG = AppConfig(
+    app_name="survey",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=[Practice, QuestionnaireVersion, Invitation, Response, Answer],
+    migration_dependencies=[],
+    commands=[],
+)

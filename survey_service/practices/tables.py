@@ -1,0 +1,18 @@
+"""Storage of practice units."""
+
+from piccolo.columns import Boolean, Varchar
+from piccolo.table import Table
+
+
+class Practice(Table, tablename="practice"):
+    """A practice unit (ydernummer / clinic) that patients give feedback on."""
+
+    code = Varchar(length=32, unique=True, index=True)
+    name = Varchar(length=200)
+    #: provider group / sector, one of ``survey_service.practices.SECTORS``
+    sector = Varchar(length=32)
+    #: municipality or sub-region, used to group results on regional pages
+    region_area = Varchar(length=100, default="")
+    #: sha256 of the practice's API key; the key itself is shown once, never stored
+    api_key_hash = Varchar(length=64, null=True, default=None, unique=True)
+    active = Boolean(default=True)

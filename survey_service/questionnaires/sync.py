@@ -1,0 +1,54 @@
+"""Recording published questionnaire versions in the database, immutably."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from survey_service.db import write_transaction
+from survey_service.questionnaires.loader import Catalogue, QuestionnaireError
+from survey_service.questionnaires.model import Questionnaire
+from survey_service.questionnaires.tables import QuestionnaireVersion
+
+
+def definition_json(q: Questionnaire) -> dict:
+    """The expanded definition as plain JSON (kept with results for their wording)."""
+    return json.loads(json.dumps(dataclasses.asdict(q), default=list))
+
+
+async def sync_catalogue(catalogue: Catalogue) -> dict[tuple[str, int], int]:
+    """Store new published versions; refuse a published version whose content changed.
+
+    Returns the database id of every published questionnaire version.
+    """
+    ids: dict[tuple[str, int], int] = {}
+    changed: list[str] = []
+    async with write_transaction():
+        stored = {
+            (r["slug"], r["version"]): r
+            for r in await QuestionnaireVersion.select(
+                QuestionnaireVersion.id, QuestionnaireVersion.slug,
+                QuestionnaireVersion.version, QuestionnaireVersion.content_hash,
+            )
+        }
+        for q in catalogue.questionnaires():
+            if not q.published:
+                continue
+            row = stored.get((q.slug, q.version))
+            if row is None:
+                new = QuestionnaireVersion(
+                    slug=q.slug, version=q.version, content_hash=q.content_hash,
+                    title=q.title.get("en", q.slug)[:200], definition=definition_json(q),
+                )
+                await new.save()
+                ids[(q.slug, q.version)] = new.id
+            elif row["content_hash"] != q.content_hash:
+                changed.append(
+                    f"{q.source}: published version {q.key} has changed since it was first "
+                    "used; published versions are immutable, so save the change as a new version"
+                )
+            else:
+                ids[(q.slug, q.version)] = row["id"]
+    if changed:
+        raise QuestionnaireError(changed)
+    return ids

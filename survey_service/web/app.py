@@ -1,0 +1,100 @@
+"""The app factory: all wiring of the web service in one place."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from survey_service import __version__
+from survey_service.db import is_postgres
+from survey_service.questionnaires.loader import Catalogue, load_catalogue
+from survey_service.questionnaires.sync import sync_catalogue
+from survey_service.settings import Settings, load_settings
+from survey_service.web.api import ApiController
+from survey_service.web.errors import DATABASE_DOWN, database_down, http_error, unexpected
+from survey_service.web.home import home
+from survey_service.web.logs import access_log_middleware
+from survey_service.web.security import add_security_headers
+from survey_service.web.state import CatalogueState
+from survey_service.web.survey import SurveyController, thanks
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+#: A questionnaire page posts at most ~60 short fields and a few free texts of
+#: 2,000 characters; anything far larger is not a patient's answer.
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(
+    settings: Settings | None = None,
+    catalogue: Catalogue | None = None,
+    demo_links: list[dict[str, str]] | None = None,
+) -> Litestar:
+    settings = settings or load_settings()
+    catalogue = catalogue or load_catalogue()
+    catalogue_state = CatalogueState(catalogue)
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        from survey_service import piccolo_conf
+
+        engine = piccolo_conf.DB
+        pooled = is_postgres(engine)
+        if pooled:
+            await engine.start_connection_pool(min_size=2, max_size=20)
+        try:
+            catalogue_state.bind(await sync_catalogue(catalogue))
+            yield
+        finally:
+            if pooled:
+                await engine.close_connection_pool()
+
+    secure_cookies = settings.public_base_url.startswith("https://")
+    return Litestar(
+        route_handlers=[
+            home,
+            thanks,
+            SurveyController,
+            ApiController,
+            create_static_files_router(
+                path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False,
+            ),
+        ],
+        lifespan=[database],
+        state=State({"catalogue": catalogue_state, "demo_links": demo_links or []}),
+        template_config=TemplateConfig(
+            directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine,
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            # __Host- needs Secure, which needs HTTPS; plain-HTTP demos use the bare name.
+            cookie_name="__Host-csrf" if secure_cookies else "csrf",
+            cookie_secure=secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            exclude=["/api/"],
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Patient survey service", version=__version__, path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        exception_handlers={
+            HTTPException: http_error,
+            **{exc: database_down for exc in DATABASE_DOWN},
+            Exception: unexpected,
+        },
+        before_send=[add_security_headers],
+        middleware=[access_log_middleware],
+        request_max_body_size=MAX_BODY_BYTES,
+    )
