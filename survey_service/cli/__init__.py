@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from survey_service.cli.database import db
+from survey_service.cli.i18n import i18n
 from survey_service.cli.practices import practice
 from survey_service.cli.questionnaires import questionnaires
 from survey_service.cli.server import demo, serve
@@ -23,6 +24,7 @@ def main() -> None:
 
 
 main.add_command(db)
+main.add_command(i18n)
 main.add_command(practice)
 main.add_command(questionnaires)
 main.add_command(serve)

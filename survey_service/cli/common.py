@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import warnings
 from collections.abc import Coroutine
 from typing import Any, NoReturn, TypeVar
 
@@ -24,6 +25,9 @@ def fail(message: str) -> NoReturn:
 
 def open_database() -> Settings:
     """Read settings, check DATABASE_URL and point Piccolo at that database."""
+    # Piccolo warns on stderr when it cannot reach the server while creating an
+    # engine; the command reports that itself, in one line.
+    warnings.filterwarnings("ignore", module=r"piccolo\.")
     try:
         settings = load_settings()
         engine = engine_from_url(settings.effective_database_url)

@@ -15,9 +15,10 @@ def db() -> None:
 @db.command()
 def migrate() -> None:
     """Apply Piccolo migrations to the database of DATABASE_URL."""
-    from survey_service.db.migrate import MigrationError, migrate as run_migrations
+    settings = open_database()  # checks DATABASE_URL before anything imports the engine
+    from survey_service.db.migrate import MigrationError
+    from survey_service.db.migrate import migrate as run_migrations
 
-    settings = open_database()
     try:
         run(run_migrations())
     except MigrationError as exc:

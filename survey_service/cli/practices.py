@@ -16,8 +16,7 @@ def practice() -> None:
 @practice.command("add")
 @click.argument("code")
 @click.option("--name", required=True, help="The practice's name as patients know it.")
-@click.option("--sector", required=True, type=click.Choice(list(SECTORS)),
-              help="Provider group.")
+@click.option("--sector", required=True, type=click.Choice(list(SECTORS)), help="Provider group.")
 @click.option("--area", default="", help="Municipality or sub-region.")
 def add(code: str, name: str, sector: str, area: str) -> None:
     """Create a practice; its API key is printed on the last line (shown only once)."""

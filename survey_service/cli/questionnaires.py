@@ -20,7 +20,9 @@ def questionnaires() -> None:
 
 
 _DIR = click.option(
-    "--directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="A folder of <slug>/<version>.yaml files (default: the shipped ones).",
 )
 
@@ -48,8 +50,13 @@ def list_(directory: Path | None) -> None:
     try:
         catalogue = load_catalogue(directory)
     except QuestionnaireError as exc:
-        fail(exc.problems[0] + (f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""))
+        fail(
+            exc.problems[0]
+            + (f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else "")
+        )
     for q in catalogue:
         title = q.title.get("en", "") if q.title else "(module)"
         groups = ",".join(q.provider_groups) or "-"
-        click.echo(f"{q.key:24} {q.kind:13} {q.status:9} {len(q.items):3} items  {groups:40} {title}")
+        click.echo(
+            f"{q.key:24} {q.kind:13} {q.status:9} {len(q.items):3} items  {groups:40} {title}"
+        )

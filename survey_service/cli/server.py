@@ -9,8 +9,13 @@ import click
 from survey_service.cli.common import fail, open_database, run
 
 _HOST = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-_PORT = click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
-                     help="Port to listen on.")
+_PORT = click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 
 
 def _serve(app, host: str, port: int) -> None:
@@ -36,26 +41,31 @@ def _load_catalogue():
 @_PORT
 def serve(host: str, port: int) -> None:
     """Serve the web app (run `survey-service db migrate` first)."""
+    settings = open_database()
     from survey_service.web.app import create_app
 
-    settings = open_database()
     _serve(create_app(settings, _load_catalogue()), host, port)
 
 
 @click.command()
 @_HOST
 @_PORT
-@click.option("--links", default=5, show_default=True, type=click.IntRange(0, 100),
-              help="How many fresh survey links to print.")
+@click.option(
+    "--links",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    help="How many fresh survey links to print.",
+)
 def demo(host: str, port: int, links: int) -> None:
     """Migrate, seed a demo region and serve it (SQLite unless DATABASE_URL is set)."""
     from dataclasses import replace
 
+    settings = open_database()  # checks DATABASE_URL before anything imports the engine
     from survey_service.db.migrate import MigrationError, migrate
     from survey_service.demo.seed import seed_demo
     from survey_service.web.app import create_app
 
-    settings = open_database()
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     settings = replace(settings, public_base_url=base)
     catalogue = _load_catalogue()
@@ -64,12 +74,8 @@ def demo(host: str, port: int, links: int) -> None:
     except MigrationError as exc:
         fail(str(exc))
     summary = run(seed_demo(catalogue, links=links))
-    demo_links = [
-        {"url": f"{base}/s/{token}", "label": label} for label, token in summary.links
-    ]
-    where = (
-        "DATABASE_URL" if settings.database_url else str(settings.sqlite_default_path)
-    )
+    demo_links = [{"url": f"{base}/s/{token}", "label": label} for label, token in summary.links]
+    where = "DATABASE_URL" if settings.database_url else str(settings.sqlite_default_path)
     click.echo(f"Demo database: {where}")
     click.echo(
         f"Demo region: {summary.practices} practices, {summary.responses} responses "

@@ -41,7 +41,7 @@ def engine_from_url(url: str) -> Engine:
         if parts.netloc or not path.startswith("/") or path == "/":
             raise DatabaseURLError(
                 f"DATABASE_URL {url!r}: SQLite needs an absolute path, "
-                "e.g. sqlite:////var/lib/survey/survey.sqlite"
+                "e.g. sqlite:///var/lib/survey/survey.sqlite"
             )
         return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT)
     if scheme in {"postgresql", "postgres"}:
@@ -76,11 +76,15 @@ def _redact(url: str) -> str:
 
 def use_engine(engine: Engine) -> None:
     """Point every table (and Piccolo's migration runner) at ``engine``."""
+    from piccolo.apps.migrations.tables import Migration
+
     from survey_service import piccolo_conf
     from survey_service.piccolo_app import APP_CONFIG
 
     piccolo_conf.DB = engine
-    for table in APP_CONFIG.table_classes:
+    # Piccolo caches a table's engine on first use; Migration (its own record of
+    # applied migrations) must follow too, or it would consult the old database.
+    for table in [*APP_CONFIG.table_classes, Migration]:
         table._meta.db = engine
 
 

@@ -17,8 +17,14 @@ from survey_service.questionnaires.model import Item, Questionnaire
 
 AGE_BANDS = ("18-34", "35-49", "50-64", "65-74", "75+")
 HEALTH = ("excellent", "very_good", "good", "fair", "poor")
-EDUCATION = ("basic", "upper_secondary", "vocational", "short_higher", "medium_higher",
-             "long_higher")
+EDUCATION = (
+    "basic",
+    "upper_secondary",
+    "vocational",
+    "short_higher",
+    "medium_higher",
+    "long_higher",
+)
 
 COMMENTS = {
     "da": [

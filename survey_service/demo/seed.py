@@ -30,7 +30,10 @@ class SeedSummary:
 
 
 async def seed_demo(
-    catalogue: Catalogue, links: int = 5, seed: int = 20261123, per_unit: tuple[int, int] = (40, 140)
+    catalogue: Catalogue,
+    links: int = 5,
+    seed: int = 20261123,
+    per_unit: tuple[int, int] = (40, 140),
 ) -> SeedSummary:
     summary = SeedSummary()
     ids = await sync_catalogue(catalogue)
@@ -44,7 +47,9 @@ async def seed_demo(
 
 
 async def _seed_units(
-    catalogue: Catalogue, ids: dict[tuple[str, int], int], rng: np.random.Generator,
+    catalogue: Catalogue,
+    ids: dict[tuple[str, int], int],
+    rng: np.random.Generator,
     per_unit: tuple[int, int],
 ) -> None:
     today = dt.date.today()
@@ -80,11 +85,16 @@ async def _fresh_links(
         practice = surveyable[(n * 7) % len(surveyable)]
         q = catalogue.for_sector(practice.sector)
         assert q is not None
-        version = await QuestionnaireVersion.objects().where(
-            QuestionnaireVersion.id == ids[(q.slug, q.version)]
-        ).first()
+        version = (
+            await QuestionnaireVersion.objects()
+            .where(QuestionnaireVersion.id == ids[(q.slug, q.version)])
+            .first()
+        )
         token = await issue_invitation(
-            practice, version, visit_date=dt.date.today(), channel="sms",
+            practice,
+            version,
+            visit_date=dt.date.today(),
+            channel="sms",
             language="en" if n % 3 == 2 else "",
         )
         links.append((f"{practice.name} – {q.title.get('en', q.slug)}", token))

@@ -22,17 +22,41 @@ async def issue_invitation(
     valid_days: int = 14,
 ) -> str:
     """Create an invitation and return its raw token (the only copy there is)."""
+    _invitation_id, token = await issue_invitation_row(
+        practice.id,
+        questionnaire_version.id,
+        visit_date=visit_date,
+        channel=channel,
+        language=language,
+        valid_days=valid_days,
+    )
+    return token
+
+
+async def issue_invitation_row(
+    practice_id: int,
+    questionnaire_version_id: int,
+    *,
+    visit_date: dt.date,
+    channel: str = "sms",
+    language: str = "",
+    valid_days: int = 14,
+    now: dt.datetime | None = None,
+) -> tuple[int, str]:
+    """:func:`issue_invitation` for callers that need the row id (the SMS outbox
+    refers to it) and an injectable clock; returns ``(invitation id, raw token)``."""
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}")
     token = new_token()
-    await Invitation(
+    invitation = Invitation(
         token_hash=hash_token(token),
-        practice=practice.id,
-        questionnaire_version=questionnaire_version.id,
+        practice=practice_id,
+        questionnaire_version=questionnaire_version_id,
         channel=channel,
         language=language,
         visit_date=visit_date,
-        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=valid_days),
+        expires_at=(now or dt.datetime.now(dt.UTC)) + dt.timedelta(days=valid_days),
         used=False,
-    ).save()
-    return token
+    )
+    await invitation.save()
+    return invitation.id, token

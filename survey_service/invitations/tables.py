@@ -18,9 +18,7 @@ class Invitation(Table, tablename="invitation"):
 
     token_hash = Varchar(length=64, unique=True, index=True)
     practice = ForeignKey(references=Practice, on_delete=OnDelete.restrict)
-    questionnaire_version = ForeignKey(
-        references=QuestionnaireVersion, on_delete=OnDelete.restrict
-    )
+    questionnaire_version = ForeignKey(references=QuestionnaireVersion, on_delete=OnDelete.restrict)
     #: how the link reached the patient: ``sms`` or ``receipt`` (QR slip)
     channel = Varchar(length=16)
     #: language the practice system asked for; empty: let the browser decide

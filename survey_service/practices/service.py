@@ -54,7 +54,10 @@ async def add_practice(
         raise PracticeError(f"practice code {code!r} exists already")
     key = f"sk_{secrets.token_urlsafe(32)}"
     practice = Practice(
-        code=code, name=name, sector=sector, region_area=region_area,
+        code=code,
+        name=name,
+        sector=sector,
+        region_area=region_area,
         api_key_hash=hash_api_key(key),
     )
     await practice.save()

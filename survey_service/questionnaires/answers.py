@@ -61,7 +61,7 @@ def check_answers(
                 result.problems[key] = UNKNOWN_ITEM
     for item in questionnaire.items:
         raw = submitted.get(item.id)
-        if raw is not None and not isinstance(raw, str | int) or isinstance(raw, bool):
+        if (raw is not None and not isinstance(raw, str | int)) or isinstance(raw, bool):
             result.problems[item.id] = NOT_TEXT
             continue
         value = "" if raw is None else str(raw).strip()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,8 +42,11 @@ _DEFAULT_SETS: dict[str, list[dict[str, Any]]] = {
     "yes_no_na": [
         {"code": "yes", "text": {"da": "Ja", "en": "Yes"}},
         {"code": "no", "text": {"da": "Nej", "en": "No"}},
-        {"code": "na", "text": {"da": "Ved ikke / ikke relevant", "en": "Don't know / not relevant"},
-         "scored": False},
+        {
+            "code": "na",
+            "text": {"da": "Ved ikke / ikke relevant", "en": "Don't know / not relevant"},
+            "scored": False,
+        },
     ],
     "fft6": [
         {"code": "1", "text": {"da": "Meget god", "en": "Very good"}},
@@ -76,11 +80,16 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, where: str, problem: str) -> None:
-        self.items.append(f"{self.label}: {where}: {problem}" if where else f"{self.label}: {problem}")
+        self.items.append(
+            f"{self.label}: {where}: {problem}" if where else f"{self.label}: {problem}"
+        )
 
 
 def default_directory() -> Path:
-    """The questionnaire files shipped with the package."""
+    """``SURVEY_QUESTIONNAIRE_DIR`` if set (a region's own files), else the shipped ones."""
+    explicit = os.environ.get("SURVEY_QUESTIONNAIRE_DIR")
+    if explicit:
+        return Path(explicit)
     return Path(str(resources.files("questionnaires")))
 
 
@@ -135,7 +144,8 @@ class Catalogue:
 
     def latest(self, slug: str, *, published_only: bool = True) -> Questionnaire | None:
         versions = [
-            q for (s, _), q in self._by_key.items()
+            q
+            for (s, _), q in self._by_key.items()
             if s == slug and (q.published or not published_only)
         ]
         return max(versions, key=lambda q: q.version, default=None)
@@ -153,6 +163,7 @@ class Catalogue:
 
 
 # --- reading ---------------------------------------------------------------
+
 
 def _version_from_name(path: Path) -> int | None:
     return int(path.stem) if path.stem.isdigit() else None
@@ -187,8 +198,17 @@ def _build(
     p = _Problems(raw.label)
     d = raw.data
     known = {
-        "slug", "version", "kind", "status", "title", "intro", "provider_groups", "adjusters",
-        "include", "answer_sets", "sections",
+        "slug",
+        "version",
+        "kind",
+        "status",
+        "title",
+        "intro",
+        "provider_groups",
+        "adjusters",
+        "include",
+        "answer_sets",
+        "sections",
     }
     for key in d:
         if key not in known:
@@ -245,9 +265,17 @@ def _build(
     if p.items:
         return None, p.items
     return Questionnaire(
-        slug=slug, version=version, kind=kind, status=status, title=title,
-        sections=tuple(sections), intro=intro, provider_groups=provider_groups,
-        adjusters=adjusters, source=str(raw.path), content_hash=_hash(content),
+        slug=slug,
+        version=version,
+        kind=kind,
+        status=status,
+        title=title,
+        sections=tuple(sections),
+        intro=intro,
+        provider_groups=provider_groups,
+        adjusters=adjusters,
+        source=str(raw.path),
+        content_hash=_hash(content),
         includes=tuple(includes),
     ), []
 
@@ -309,8 +337,21 @@ def _answer_sets(value: Any, p: _Problems) -> dict[str, tuple[AnswerOption, ...]
 
 
 _ITEM_KEYS = {
-    "id", "type", "text", "help", "answers", "required", "domain", "role", "show_if",
-    "transition", "problem_codes", "casemix", "max_length", "min", "max",
+    "id",
+    "type",
+    "text",
+    "help",
+    "answers",
+    "required",
+    "domain",
+    "role",
+    "show_if",
+    "transition",
+    "problem_codes",
+    "casemix",
+    "max_length",
+    "min",
+    "max",
 }
 
 
@@ -329,12 +370,14 @@ def _sections(
         items = tuple(
             item for item in (_item(r, sets, p) for r in raw["items"]) if item is not None
         )
-        sections.append(Section(
-            id=str(raw.get("id", n + 1)),
-            title=_text(raw.get("title"), f"{where} title", p),
-            help=_text(raw["help"], f"{where} help", p) if "help" in raw else None,
-            items=items,
-        ))
+        sections.append(
+            Section(
+                id=str(raw.get("id", n + 1)),
+                title=_text(raw.get("title"), f"{where} title", p),
+                help=_text(raw["help"], f"{where} help", p) if "help" in raw else None,
+                items=items,
+            )
+        )
     return sections
 
 
@@ -369,7 +412,11 @@ def _item(raw: Any, sets: Mapping[str, tuple[AnswerOption, ...]], p: _Problems) 
     transition = None
     if "transition" in raw:
         t = raw["transition"]
-        if not isinstance(t, dict) or t.get("from") not in SECTOR_CODES or t.get("to") not in SECTOR_CODES:
+        if (
+            not isinstance(t, dict)
+            or t.get("from") not in SECTOR_CODES
+            or t.get("to") not in SECTOR_CODES
+        ):
             p.add(where, f"transition needs from and to, each one of {', '.join(SECTOR_CODES)}")
         else:
             transition = Transition(source=t["from"], target=t["to"])
@@ -395,26 +442,39 @@ def _item(raw: Any, sets: Mapping[str, tuple[AnswerOption, ...]], p: _Problems) 
     if kind == "number" and not (isinstance(low, int) and isinstance(high, int) and low <= high):
         p.add(where, "a number item needs whole numbers min <= max")
     return Item(
-        id=item_id, type=kind, text=_text(raw.get("text"), where, p),
+        id=item_id,
+        type=kind,
+        text=_text(raw.get("text"), where, p),
         help=_text(raw["help"], f"{where} help", p) if "help" in raw else None,
-        domain=domain, role=role, required=required is True, options=options,
-        show_if=show_if, transition=transition, problem_codes=problem_codes,
-        casemix=casemix, max_length=max_length if isinstance(max_length, int) else FREE_TEXT_LIMIT,
-        min=low, max=high,
+        domain=domain,
+        role=role,
+        required=required is True,
+        options=options,
+        show_if=show_if,
+        transition=transition,
+        problem_codes=problem_codes,
+        casemix=casemix,
+        max_length=max_length if isinstance(max_length, int) else FREE_TEXT_LIMIT,
+        min=low,
+        max=high,
     )
 
 
 def _item_options(
-    raw: dict[str, Any], kind: str, sets: Mapping[str, tuple[AnswerOption, ...]],
-    where: str, p: _Problems,
+    raw: dict[str, Any],
+    kind: str,
+    sets: Mapping[str, tuple[AnswerOption, ...]],
+    where: str,
+    p: _Problems,
 ) -> tuple[AnswerOption, ...]:
     answers = raw.get("answers")
     if kind in ("free_text", "number", "nps"):
         if answers is not None:
             p.add(where, f"a {kind} item takes no answers")
         if kind == "nps":
-            return tuple(AnswerOption(code=str(n), text={"da": str(n), "en": str(n)})
-                         for n in range(11))
+            return tuple(
+                AnswerOption(code=str(n), text={"da": str(n), "en": str(n)}) for n in range(11)
+            )
         return ()
     if answers is None and kind in _DEFAULT_SETS:
         return _options(_DEFAULT_SETS[kind], where, p)

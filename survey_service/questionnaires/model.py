@@ -14,16 +14,39 @@ FILE_LANGUAGES = ("da", "en")
 
 ITEM_TYPES = ("likert5", "yes_no_na", "fft6", "nps", "single_choice", "free_text", "number")
 DOMAINS = (
-    "access", "communication", "information", "involvement", "continuity",
-    "coordination", "overall", "comments", "casemix", "outcome",
+    "access",
+    "communication",
+    "information",
+    "involvement",
+    "continuity",
+    "coordination",
+    "overall",
+    "comments",
+    "casemix",
+    "outcome",
 )
 ROLES = ("experience", "outcome", "casemix", "screening")
 SECTOR_CODES = (
-    "gp", "specialist", "physiotherapy", "chiropractic", "psychology", "dentistry",
-    "podiatry", "hospital", "psychiatry", "municipality", "prehospital",
+    "gp",
+    "specialist",
+    "physiotherapy",
+    "chiropractic",
+    "psychology",
+    "dentistry",
+    "podiatry",
+    "hospital",
+    "psychiatry",
+    "municipality",
+    "prehospital",
 )
 ADJUSTERS = (
-    "age_band", "sex", "general_health", "mental_health", "education", "channel", "language",
+    "age_band",
+    "sex",
+    "general_health",
+    "mental_health",
+    "education",
+    "channel",
+    "language",
 )
 FREE_TEXT_LIMIT = 2000
 

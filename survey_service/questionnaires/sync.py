@@ -27,8 +27,10 @@ async def sync_catalogue(catalogue: Catalogue) -> dict[tuple[str, int], int]:
         stored = {
             (r["slug"], r["version"]): r
             for r in await QuestionnaireVersion.select(
-                QuestionnaireVersion.id, QuestionnaireVersion.slug,
-                QuestionnaireVersion.version, QuestionnaireVersion.content_hash,
+                QuestionnaireVersion.id,
+                QuestionnaireVersion.slug,
+                QuestionnaireVersion.version,
+                QuestionnaireVersion.content_hash,
             )
         }
         for q in catalogue.questionnaires():
@@ -37,8 +39,11 @@ async def sync_catalogue(catalogue: Catalogue) -> dict[tuple[str, int], int]:
             row = stored.get((q.slug, q.version))
             if row is None:
                 new = QuestionnaireVersion(
-                    slug=q.slug, version=q.version, content_hash=q.content_hash,
-                    title=q.title.get("en", q.slug)[:200], definition=definition_json(q),
+                    slug=q.slug,
+                    version=q.version,
+                    content_hash=q.content_hash,
+                    title=q.title.get("en", q.slug)[:200],
+                    definition=definition_json(q),
                 )
                 await new.save()
                 ids[(q.slug, q.version)] = new.id

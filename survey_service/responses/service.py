@@ -123,8 +123,10 @@ async def record_response(token: str, answers: dict[str, str], language: str) ->
                 & (Invitation.expires_at > dt.datetime.now(dt.UTC))
             )
             .returning(
-                Invitation.practice, Invitation.questionnaire_version,
-                Invitation.channel, Invitation.visit_date,
+                Invitation.practice,
+                Invitation.questionnaire_version,
+                Invitation.channel,
+                Invitation.visit_date,
             )
         )
         if not redeemed:
@@ -133,9 +135,9 @@ async def record_response(token: str, answers: dict[str, str], language: str) ->
 
 
 async def _why_not(token_hash: str) -> SurveyLinkError:
-    row = await Invitation.select(Invitation.used).where(
-        Invitation.token_hash == token_hash
-    ).first()
+    row = (
+        await Invitation.select(Invitation.used).where(Invitation.token_hash == token_hash).first()
+    )
     if row is None:
         return UnknownLink()
     return UsedLink() if row["used"] else ExpiredLink()

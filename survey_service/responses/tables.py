@@ -18,9 +18,7 @@ class Response(Table, tablename="response"):
 
     id = UUID(primary_key=True)
     practice = ForeignKey(references=Practice, on_delete=OnDelete.restrict)
-    questionnaire_version = ForeignKey(
-        references=QuestionnaireVersion, on_delete=OnDelete.restrict
-    )
+    questionnaire_version = ForeignKey(references=QuestionnaireVersion, on_delete=OnDelete.restrict)
     #: sms | poster | receipt | web  (a case-mix adjuster)
     channel = Varchar(length=16)
     language = Varchar(length=16)

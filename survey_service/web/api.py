@@ -21,9 +21,19 @@ from survey_service.web.state import CatalogueState, questionnaire_for_version
 class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
     """An anonymous response submitted through a survey link's token."""
 
-    token: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="the token from the survey link (/s/TOKEN)")]
-    answers: Annotated[dict[str, str | int], msgspec.Meta(description="item id (linkId) -> answer code, text or number")]
-    language: Annotated[str | None, msgspec.Meta(description="language the patient answered in: da or en")] = None
+    token: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=64, description="the token from the survey link (/s/TOKEN)"
+        ),
+    ]
+    answers: Annotated[
+        dict[str, str | int],
+        msgspec.Meta(description="item id (linkId) -> answer code, text or number"),
+    ]
+    language: Annotated[
+        str | None, msgspec.Meta(description="language the patient answered in: da or en")
+    ] = None
 
 
 class ResponseStored(msgspec.Struct):
@@ -44,15 +54,18 @@ class ApiError(HTTPException):
 
 class ApiController(Controller):
     path = "/api/v1"
-    tags = ["survey"]
+    tags = ("survey",)
 
     @get("/questionnaires", summary="Published questionnaire versions")
     async def list_questionnaires(self, state: State) -> list[QuestionnaireSummary]:
         catalogue_state: CatalogueState = state.catalogue
         return [
             QuestionnaireSummary(
-                slug=q.slug, version=q.version, title=dict(q.title),
-                provider_groups=list(q.provider_groups), items=len(q.items),
+                slug=q.slug,
+                version=q.version,
+                title=dict(q.title),
+                provider_groups=list(q.provider_groups),
+                items=len(q.items),
             )
             for q in catalogue_state.catalogue.questionnaires()
             if q.published
@@ -68,7 +81,9 @@ class ApiController(Controller):
         return definition_json(q)
 
     @post(
-        "/responses", status_code=HTTP_201_CREATED, summary="Submit an anonymous response",
+        "/responses",
+        status_code=HTTP_201_CREATED,
+        summary="Submit an anonymous response",
         raises=[ApiError],
         description=(
             "Redeems the single-use token and stores the answers without any link to it. "

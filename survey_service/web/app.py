@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -40,7 +40,14 @@ def create_app(
     settings: Settings | None = None,
     catalogue: Catalogue | None = None,
     demo_links: list[dict[str, str]] | None = None,
+    connection_pool: bool = True,
 ) -> Litestar:
+    """Build the app.
+
+    ``connection_pool=False`` opens a PostgreSQL connection per query instead of
+    a pool; tests use it because their client runs the app in another thread's
+    event loop, and a pool must never be shared between loops.
+    """
     settings = settings or load_settings()
     catalogue = catalogue or load_catalogue()
     catalogue_state = CatalogueState(catalogue)
@@ -50,7 +57,7 @@ def create_app(
         from survey_service import piccolo_conf
 
         engine = piccolo_conf.DB
-        pooled = is_postgres(engine)
+        pooled = connection_pool and is_postgres(engine)
         if pooled:
             await engine.start_connection_pool(min_size=2, max_size=20)
         try:
@@ -68,13 +75,16 @@ def create_app(
             SurveyController,
             ApiController,
             create_static_files_router(
-                path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False,
+                path="/static",
+                directories=[PACKAGE_DIR / "static"],
+                include_in_schema=False,
             ),
         ],
         lifespan=[database],
         state=State({"catalogue": catalogue_state, "demo_links": demo_links or []}),
         template_config=TemplateConfig(
-            directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine,
+            directory=PACKAGE_DIR / "templates",
+            engine=JinjaTemplateEngine,
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -86,7 +96,9 @@ def create_app(
             exclude=["/api/"],
         ),
         openapi_config=OpenAPIConfig(
-            title="Patient survey service", version=__version__, path="/schema",
+            title="Patient survey service",
+            version=__version__,
+            path="/schema",
             render_plugins=[ScalarRenderPlugin()],
         ),
         exception_handlers={

@@ -10,8 +10,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
-from survey_service.web.logs import redact_path
 from survey_service.web.i18n import choose_language, translations
+from survey_service.web.logs import redact_path
 from survey_service.web.rendering import page
 
 log = logging.getLogger("survey_service.web")
@@ -43,8 +43,9 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         body = {"status_code": exc.status_code, "detail": exc.detail}
         if exc.extra:
             body.update(exc.extra if isinstance(exc.extra, dict) else {"extra": exc.extra})
-        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON,
-                        headers=exc.headers)
+        return Response(
+            body, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
+        )
     language = _language(request)
     _ = translations(language).gettext
     headings = {
@@ -59,7 +60,10 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     }
     heading = headings.get(exc.status_code, _("Something was wrong with the request"))
     template = page(
-        "error.html", language, status_code=exc.status_code, heading=heading,
+        "error.html",
+        language,
+        status_code=exc.status_code,
+        heading=heading,
         message=messages.get(exc.status_code, ""),
     )
     template.headers.update(exc.headers or {})
@@ -80,8 +84,12 @@ def _service_error(request: Request, status: int, retry: bool = False) -> Respon
     headers = {"retry-after": "5"} if retry else {}
     if _is_api(request):
         detail = "service temporarily unavailable" if retry else "internal error"
-        return Response({"status_code": status, "detail": detail}, status_code=status,
-                        media_type=MediaType.JSON, headers=headers)
+        return Response(
+            {"status_code": status, "detail": detail},
+            status_code=status,
+            media_type=MediaType.JSON,
+            headers=headers,
+        )
     language = _language(request)
     _ = translations(language).gettext
     heading = _("The survey is resting for a moment") if retry else _("Something went wrong")

@@ -15,6 +15,8 @@ async def home(request: Request, state: State) -> Template:
     )
     questionnaires = [q for q in state.catalogue.catalogue.questionnaires() if q.published]
     return page(
-        "home.html", language, questionnaires=questionnaires,
+        "home.html",
+        language,
+        questionnaires=questionnaires,
         demo_links=state.get("demo_links", []),
     )

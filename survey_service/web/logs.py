@@ -41,7 +41,10 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, sending)
         finally:
             access_log.info(
-                "%s %s %s %.1fms", scope["method"], redact_path(scope["path"]), status,
+                "%s %s %s %.1fms",
+                scope["method"],
+                redact_path(scope["path"]),
+                status,
                 (time.perf_counter() - started) * 1000,
             )
 

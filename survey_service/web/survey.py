@@ -13,8 +13,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from survey_service.questionnaires.answers import (
-    NOT_AN_OPTION,
     NOT_A_NUMBER,
+    NOT_AN_OPTION,
     NOT_TEXT,
     OUT_OF_RANGE,
     REQUIRED,
@@ -49,23 +49,38 @@ def problem_messages(language: str) -> dict[str, str]:
 def link_problem_page(error: SurveyLinkError, language: str) -> Template:
     _ = translations(language).gettext
     headings = {
-        "unknown": (_("We could not find this survey"), _(
-            "The link may be incomplete. Please check that you copied all of it.")),
-        "expired": (_("This survey has closed"), _(
-            "The link is no longer valid, so answers cannot be given through it.")),
-        "used": (_("This survey has already been answered"), _(
-            "Each link can be used once, and answers have already been sent through this one.")),
+        "unknown": (
+            _("We could not find this survey"),
+            _("The link may be incomplete. Please check that you copied all of it."),
+        ),
+        "expired": (
+            _("This survey has closed"),
+            _("The link is no longer valid, so answers cannot be given through it."),
+        ),
+        "used": (
+            _("This survey has already been answered"),
+            _("Each link can be used once, and answers have already been sent through this one."),
+        ),
     }
     heading, message = headings.get(error.code, (_("This link cannot be used"), ""))
     return page(
-        "link_problem.html", language, status_code=error.status,
-        heading=heading, message=message,
+        "link_problem.html",
+        language,
+        status_code=error.status,
+        heading=heading,
+        message=message,
     )
 
 
 def _survey_page(
-    state: State, token: str, survey: SurveyContext, questionnaire: Questionnaire,
-    language: str, values: dict[str, str], problems: dict[str, str], status_code: int = 200,
+    state: State,
+    token: str,
+    survey: SurveyContext,
+    questionnaire: Questionnaire,
+    language: str,
+    values: dict[str, str],
+    problems: dict[str, str],
+    status_code: int = 200,
 ) -> Template:
     numbers = {item.id: n for n, item in enumerate(questionnaire.items, start=1)}
     messages = problem_messages(language)
@@ -77,9 +92,15 @@ def _survey_page(
         return " / ".join(texts)
 
     return page(
-        "survey.html", language, status_code=status_code,
-        questionnaire=questionnaire, practice_name=survey.practice_name,
-        action=f"/s/{token}", values=values, problems=problems, numbers=numbers,
+        "survey.html",
+        language,
+        status_code=status_code,
+        questionnaire=questionnaire,
+        practice_name=survey.practice_name,
+        action=f"/s/{token}",
+        values=values,
+        problems=problems,
+        numbers=numbers,
         problem_text=lambda code: messages.get(code, code),
         condition_answers=condition_answers,
     )
@@ -104,9 +125,7 @@ class SurveyController(Controller):
         return _survey_page(state, token, survey, questionnaire, language, {}, {})
 
     @post("/{token:str}", status_code=HTTP_303_SEE_OTHER)
-    async def submit(
-        self, request: Request, state: State, token: str
-    ) -> Template | Redirect:
+    async def submit(self, request: Request, state: State, token: str) -> Template | Redirect:
         form = await request.form()
         explicit = form.get("_lang")
         accept = request.headers.get("accept-language")
@@ -125,7 +144,13 @@ class SurveyController(Controller):
         if not checked.ok:
             kept = {k: v for k, v in submitted.items() if isinstance(v, str)}
             return _survey_page(
-                state, token, survey, questionnaire, language, kept, checked.problems,
+                state,
+                token,
+                survey,
+                questionnaire,
+                language,
+                kept,
+                checked.problems,
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         try:

@@ -1,0 +1,90 @@
+"""``survey-service analyse``: case-mix adjusted results from an analyst's CSV.
+
+Only parsing and writing live here; every number comes from :mod:`analysis`.
+Bad input is reported as one line on stderr with exit status 2, like every
+other command of the service.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from analysis import UNIT_COLUMNS, AnalysisError, AnalysisWarning, analyse_item, read_responses_csv
+
+__all__ = ["analyse"]
+
+
+class _OneLineError(click.UsageError):
+    """A usage error shown as a single ``Error: ...`` line, without the usage banner."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+class _OneLineCommand(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # Missing options and bad values are bad input too: one line, status 2.
+            raise _OneLineError(exc.format_message(), ctx=ctx) from None
+
+
+@click.group(name="analyse")
+def analyse() -> None:
+    """Analyse survey responses: case-mix adjustment, funnel limits, reliability."""
+
+
+@analyse.command("adjust", cls=_OneLineCommand)
+@click.argument("input_csv", metavar="INPUT.csv", type=click.Path(path_type=Path))
+@click.option("--unit", required=True, help="Column identifying the unit (practice, department).")
+@click.option("--score", required=True, help="Numeric score column (0..100 or any scale).")
+@click.option(
+    "--adjust",
+    "adjust",
+    default="",
+    metavar="COL[,COL...]",
+    help="Comma-separated categorical adjuster columns.",
+)
+@click.option(
+    "--min-n",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Units with fewer respondents are suppressed.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the CSV here instead of standard output.",
+)
+def adjust(
+    input_csv: Path, unit: str, score: str, adjust: str, min_n: int, output: Path | None
+) -> None:
+    """Case-mix adjusted score, interval, reliability, EB estimate, funnel limits
+    and flag for every unit in INPUT.csv (one row per respondent)."""
+    adjusters = [name.strip() for name in adjust.split(",") if name.strip()]
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AnalysisWarning)
+            df = read_responses_csv(input_csv, unit=unit, score=score, adjusters=adjusters)
+            result = analyse_item(df, unit=unit, score=score, adjusters=adjusters, min_n=min_n)
+    except AnalysisError as exc:
+        raise _OneLineError(str(exc)) from None
+    for warning in caught:
+        if issubclass(warning.category, AnalysisWarning):
+            click.echo(f"Warning: {warning.message}", err=True)
+    table = result.to_frame()[list(UNIT_COLUMNS)]
+    if output is None:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    try:
+        table.to_csv(output, index=False, lineterminator="\n")
+    except OSError as exc:
+        raise _OneLineError(f"{output}: cannot write ({exc.strerror or exc})") from None

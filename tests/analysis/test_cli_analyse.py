@@ -1,0 +1,149 @@
+"""``survey-service analyse adjust`` (ANALYSIS_SPEC section 8)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from survey_service.cli_analyse import analyse
+
+from ._reference import casemix_frame, statsmodels_fixed_effects
+
+HEADER = [
+    "unit", "n", "observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb",
+    "funnel95_low", "funnel95_high", "funnel998_low", "funnel998_high", "flag",
+]
+FLAGS = {"above", "below", "alarm_above", "alarm_below", "as_expected", "low_reliability",
+         "suppressed"}
+
+
+@pytest.fixture
+def responses(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    df = casemix_frame(n_units=15, n=700, seed=31)
+    small = df["unit"] == "unit07"
+    df = pd.concat([df[~small], df[small].head(5)], ignore_index=True)
+    path = tmp_path / "responses.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+def _run(args: list[str]):
+    return CliRunner().invoke(analyse, args)
+
+
+def test_writes_one_row_per_unit_with_the_contract_columns(responses) -> None:
+    path, df = responses
+    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y",
+                   "--adjust", "age,health,sex"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0].keys()) == HEADER
+    ref = statsmodels_fixed_effects(df, "unit", "y", ["age", "health", "sex"])
+    assert [r["unit"] for r in rows] == list(ref["adjusted"].index)
+    for row in rows:
+        assert row["flag"] in FLAGS
+        assert int(row["n"]) == ref["n"][row["unit"]]
+        if row["flag"] == "suppressed":
+            assert all(row[c] == "" for c in HEADER[2:-1])
+            continue
+        assert float(row["adjusted"]) == pytest.approx(ref["adjusted"][row["unit"]], abs=1e-8)
+        se = math.sqrt(ref["mse_resid"] / ref["n"][row["unit"]])
+        assert float(row["se"]) == pytest.approx(se, rel=1e-8)
+        assert float(row["ci_low"]) == pytest.approx(float(row["adjusted"]) - 1.96 * se)
+    assert {r["unit"]: r["flag"] for r in rows}["unit07"] == "suppressed"
+
+
+def test_output_file_and_min_n(responses, tmp_path: Path) -> None:
+    path, _ = responses
+    out = tmp_path / "out.csv"
+    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age",
+                   "--min-n", "3", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    table = pd.read_csv(out, keep_default_na=False)
+    assert list(table.columns) == HEADER
+    assert "suppressed" not in set(table["flag"])
+
+
+def test_single_level_adjuster_warns_on_stderr(responses, tmp_path: Path) -> None:
+    path, df = responses
+    df.assign(language="da").to_csv(path, index=False)
+    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y",
+                   "--adjust", "age,language"])
+    assert result.exit_code == 0
+    assert "language" in result.stderr and result.stderr.startswith("Warning:")
+
+
+def _bad(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("missing_column", "missing column: 'education'"),
+        ("non_numeric", "not numeric"),
+        ("all_missing", "no answers"),
+        ("one_unit", "fewer than two units"),
+        ("infinite", "infinite"),
+        ("empty_file", "empty"),
+        ("absent_file", "no such file"),
+        ("no_variance", "variance"),
+        ("missing_option", "Missing option '--score'"),
+        ("bad_min_n", "--min-n"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(responses, tmp_path: Path, case: str,
+                                            expected: str) -> None:
+    path, df = responses
+    adjust = "age"
+    extra: list[str] = []
+    if case == "missing_column":
+        adjust = "age,education"
+    elif case == "non_numeric":
+        path = _bad(tmp_path, "x.csv", "unit,y,age\nA,50,18-34\nB,very good,65+\n")
+    elif case == "all_missing":
+        path = _bad(tmp_path, "x.csv", "unit,y,age\nA,,18-34\nB,,65+\n")
+    elif case == "one_unit":
+        path = _bad(tmp_path, "x.csv", "unit,y,age\nA,50,18-34\nA,75,65+\nA,25,65+\n")
+    elif case == "infinite":
+        path = _bad(tmp_path, "x.csv", "unit,y,age\nA,inf,18-34\nB,75,65+\n")
+    elif case == "empty_file":
+        path = _bad(tmp_path, "x.csv", "")
+    elif case == "absent_file":
+        path = tmp_path / "absent.csv"
+    elif case == "no_variance":
+        df.assign(y=50).to_csv(path, index=False)
+    elif case == "bad_min_n":
+        extra = ["--min-n", "zero"]
+    args = ["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", adjust, *extra]
+    if case == "missing_option":
+        args = ["adjust", str(path), "--unit", "unit"]
+    result = _run(args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_through_the_main_cli(responses) -> None:
+    cli = pytest.importorskip("survey_service.cli", reason="survey_service.cli not importable yet")
+    path, _ = responses
+    result = CliRunner().invoke(cli.main, ["analyse", "adjust", str(path), "--unit", "unit",
+                                           "--score", "y", "--adjust", "age,sex"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table.columns) == HEADER
+    assert np.isfinite(table.loc[table["flag"] != "suppressed", "adjusted"]).all()

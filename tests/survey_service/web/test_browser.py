@@ -1,0 +1,151 @@
+"""What a patient sees: the demo's survey in headless Chromium on a 360 px phone
+screen with JavaScript switched off. Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+    """`survey-service demo` as a user starts it, on a fresh SQLite file."""
+    data = tmp_path_factory.mktemp("demo")
+    port = _free_port()
+    env = {**os.environ, "SURVEY_SERVICE_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    log_path = data / "demo.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "survey_service", "demo", "--port", str(port), "--links", "4"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        try:
+            while True:  # readiness poll: the demo seeds before it serves
+                try:
+                    if httpx.get(base + "/", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "demo did not start"
+                time.sleep(0.2)
+            links = re.findall(rf"({re.escape(base)}/s/[A-Za-z0-9_-]{{20}})", log_path.read_text())
+            yield base, links
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def phone():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, device_scale_factor=2,
+            java_script_enabled=False, locale="da-DK",
+        )
+        yield context.new_page()
+        browser.close()
+
+
+def _no_horizontal_scroll(page) -> None:
+    # evaluate() runs in Playwright's own world, so it works with page scripts off.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"page is {width}px wide on a 360px screen"
+
+
+def test_patient_answers_on_a_phone_without_javascript(demo, phone):
+    base, links = demo
+    assert len(links) == 4, "the demo prints fresh survey links"
+    link = next(link for link in links)
+    page = phone
+    page.goto(link)
+    assert page.locator("html").get_attribute("lang") == "da"
+    page.screenshot(path=str(SHOTS / "survey-top-da.png"))
+    page.screenshot(path=str(SHOTS / "survey-full-da.png"), full_page=True)
+    _no_horizontal_scroll(page)
+
+    # Answer every radio question with its first option, as a hurried patient might.
+    names = page.eval_on_selector_all(
+        "input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
+    )
+    assert len(names) >= 10
+    for name in names:
+        page.locator(f'input[type=radio][name="{name}"]').first.check()
+    page.locator("textarea").first.fill("Venligt personale. Ring til mig på 20 30 40 50.")
+    page.get_by_role("button", name="Send mine svar").click()
+    page.wait_for_url(re.compile(r"/thanks"))
+    assert "Tak for dine svar" in page.content()
+    page.screenshot(path=str(SHOTS / "thanks-da.png"))
+
+    page.goto(link)
+    assert "allerede besvaret" in page.content()
+
+
+def test_problems_are_shown_next_to_questions_in_english(demo, phone):
+    _base, links = demo
+    page = phone
+    page.goto(links[1] + "?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    first = page.locator("input[type=radio]").first
+    item_id = first.get_attribute("name")
+    first.check()
+    page.locator("textarea").first.fill("Kept text")
+
+    # A browser cannot send an answer that is not offered; a tampered or garbled
+    # request can. Rewrite the form body on its way out to send one.
+    def tamper(route):
+        body = route.request.post_data or ""
+        route.continue_(post_data=re.sub(rf"{re.escape(item_id)}=[^&]*", f"{item_id}=99", body))
+
+    page.route("**/s/*", lambda route: tamper(route) if route.request.method == "POST"
+               else route.continue_())
+    page.get_by_role("button", name="Send my answers").click()
+    page.unroute("**/s/*")
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator(f'[id="e-{item_id}"]').is_visible()
+    assert page.locator("textarea").first.input_value() == "Kept text"
+    page.screenshot(path=str(SHOTS / "problems-en.png"))
+    _no_horizontal_scroll(page)
+
+
+def test_front_page(demo, phone):
+    base, _links = demo
+    phone.goto(base + "/")
+    assert "Prøv det" in phone.content()
+    phone.screenshot(path=str(SHOTS / "front-da.png"), full_page=True)
