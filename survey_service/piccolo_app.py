@@ -4,6 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from survey_service.distribution.tables import OptOut, OutboxMessage, SmsContact
 from survey_service.invitations.tables import Invitation
 from survey_service.practices.tables import Practice
 from survey_service.questionnaires.tables import QuestionnaireVersion
@@ -12,7 +13,10 @@ from survey_service.responses.tables import Answer, Response
 APP_CONFIG = AppConfig(
     app_name="survey",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Practice, QuestionnaireVersion, Invitation, Response, Answer],
+    table_classes=[
+        Practice, QuestionnaireVersion, Invitation, Response, Answer,
+        SmsContact, OutboxMessage, OptOut,
+    ],
     migration_dependencies=[],
     commands=[],
 )

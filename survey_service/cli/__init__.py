@@ -12,8 +12,11 @@ import click
 from survey_service.cli.database import db
 from survey_service.cli.i18n import i18n
 from survey_service.cli.practices import practice
+from survey_service.cli.qr import qr
 from survey_service.cli.questionnaires import questionnaires
 from survey_service.cli.server import demo, serve
+from survey_service.cli.visits import visits
+from survey_service.cli.worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,6 +32,9 @@ main.add_command(practice)
 main.add_command(questionnaires)
 main.add_command(serve)
 main.add_command(demo)
+main.add_command(visits)
+main.add_command(worker)
+main.add_command(qr)
 
 try:  # the analysis command group lives beside the statistics it calls
     from survey_service.cli_analyse import analyse

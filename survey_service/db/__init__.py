@@ -7,6 +7,9 @@ databases in one process).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
@@ -20,6 +23,8 @@ __all__ = [
     "use_engine",
     "write_transaction",
 ]
+
+log = logging.getLogger("survey_service.db")
 
 #: Seconds a SQLite writer waits for the lock before giving up. Token
 #: redemption takes a write lock, so bursts of submissions queue here.
@@ -88,12 +93,24 @@ def use_engine(engine: Engine) -> None:
         table._meta.db = engine
 
 
-def write_transaction(engine: Engine | None = None):
+@contextlib.asynccontextmanager
+async def write_transaction(engine: Engine | None = None) -> AsyncIterator[object]:
     """A transaction that takes the write lock at once on SQLite.
 
     SQLite's default (DEFERRED) upgrades a read to a write lazily, and two such
     transactions can deadlock into SQLITE_BUSY; IMMEDIATE queues writers on the
     busy timeout instead. PostgreSQL needs no such care (row locks).
+
+    It also mends two gaps in Piccolo's transaction when the database goes away
+    (security test plan check 16, tests/survey_service/web/test_database_outage.py):
+
+    - a connection whose BEGIN or ROLLBACK fails is given back to the pool (or
+      closed); Piccolo keeps it, and a pool that loses all its connections
+      this way hangs every request until the service is restarted;
+    - once COMMIT has succeeded the transaction is done, even if handing its
+      connection back then fails (the pool's reset of the connection raises when
+      the database vanished just after the commit): Piccolo raises that error,
+      and a stored answer would be reported as not saved.
     """
     from piccolo.engine.sqlite import TransactionType
 
@@ -101,5 +118,47 @@ def write_transaction(engine: Engine | None = None):
 
     engine = engine or piccolo_conf.DB
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        transaction = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = engine.transaction()
+    try:
+        active = await transaction.__aenter__()
+    except BaseException:
+        await _give_back(engine, transaction)
+        raise
+    try:
+        yield active
+    except BaseException as exc:
+        try:
+            await transaction.__aexit__(type(exc), exc, exc.__traceback__)
+        except Exception:
+            # The rollback failed, so the connection is gone and so is the
+            # transaction; what went wrong first is what the caller learns.
+            await _give_back(engine, transaction)
+        raise
+    try:
+        await transaction.__aexit__(None, None, None)
+    except Exception as exc:
+        if not getattr(transaction, "_committed", False):
+            await _give_back(engine, transaction)
+            raise
+        log.warning("connection lost after a committed transaction: %s", type(exc).__name__)
+        context = getattr(transaction, "context", None)
+        if context is not None:  # Piccolo skips this when the release fails
+            with contextlib.suppress(ValueError):
+                engine.current_transaction.reset(context)
+
+
+async def _give_back(engine: Engine, transaction: object) -> None:
+    """Return a failed transaction's connection (a no-op if it has none or is nested)."""
+    connection = getattr(transaction, "connection", None)
+    if connection is None or getattr(transaction, "_parent", None) is not None:
+        return
+    pool = getattr(engine, "pool", None)
+    with contextlib.suppress(Exception):
+        if pool is not None:
+            await pool.release(connection)  # a broken connection is terminated there
+        elif hasattr(connection, "terminate"):
+            connection.terminate()
+        else:
+            await connection.close()

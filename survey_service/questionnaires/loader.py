@@ -229,12 +229,45 @@ def _build(
         p.add("status", "must be 'draft' or 'published'")
 
     sets = _answer_sets(d.get("answer_sets") or {}, p)
-    sections = _sections(d.get("sections"), sets, p)
     title: dict[str, str] = {}
     provider_groups: tuple[str, ...] = ()
     adjusters: tuple[str, ...] = ()
     includes: list[tuple[str, int]] = []
     content: list[Any] = [d]
+
+    def expand(inc: Any, where: str) -> list[Section]:
+        """The sections of an included module (its own problems go under its file)."""
+        if kind == "module":
+            p.add(where, "modules cannot include modules")
+            return []
+        if not isinstance(inc, dict) or set(inc) != {"module", "version"}:
+            p.add(where, "must be {module: SLUG, version: N}")
+            return []
+        module = modules.get((inc["module"], inc["version"]))
+        if module is None:
+            p.add(where, f"no module {inc['module']}/{inc['version']} in the catalogue")
+            return []
+        if status == "published" and module.data.get("status") != "published":
+            p.add(where, "a published questionnaire may only include published modules")
+        mp = _Problems(module.label)
+        includes.append((inc["module"], inc["version"]))
+        content.append(module.data)
+        return _sections(
+            module.data.get("sections"), _answer_sets(module.data.get("answer_sets") or {}, mp), mp
+        )
+
+    # A section entry {module, version} places a module there; `include`
+    # appends modules after the file's own sections.
+    sections: list[Section] = []
+    raw_sections = d.get("sections")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        p.add("sections", "needs at least one section")
+        raw_sections = []
+    for n, entry in enumerate(raw_sections):
+        if isinstance(entry, dict) and "module" in entry and "items" not in entry:
+            sections += expand(entry, f"sections[{n}]")
+        else:
+            sections += _sections([entry], sets, p)
     if kind == "module":
         for key in ("title", "provider_groups", "adjusters", "include"):
             if key in d:
@@ -244,22 +277,7 @@ def _build(
         provider_groups = _codes(d.get("provider_groups"), SECTOR_CODES, "provider_groups", p)
         adjusters = _codes(d.get("adjusters", []), ADJUSTERS, "adjusters", p, allow_empty=True)
         for n, inc in enumerate(d.get("include") or []):
-            where = f"include[{n}]"
-            if not isinstance(inc, dict) or set(inc) != {"module", "version"}:
-                p.add(where, "must be {module: SLUG, version: N}")
-                continue
-            module = modules.get((inc["module"], inc["version"]))
-            if module is None:
-                p.add(where, f"no module {inc['module']}/{inc['version']} in the catalogue")
-                continue
-            if status == "published" and module.data.get("status") != "published":
-                p.add(where, "a published questionnaire may only include published modules")
-            mp = _Problems(module.label)
-            msets = _answer_sets(module.data.get("answer_sets") or {}, mp)
-            sections += _sections(module.data.get("sections"), msets, mp)
-            # The module's own problems are reported under the module file.
-            includes.append((inc["module"], inc["version"]))
-            content.append(module.data)
+            sections += expand(inc, f"include[{n}]")
     intro = _text(d["intro"], "intro", p) if "intro" in d else None
     _check_expanded(sections, p)
     if p.items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from survey_service.questionnaires.sync import sync_catalogue
 from survey_service.settings import Settings, load_settings
 from survey_service.web.api import ApiController
 from survey_service.web.errors import DATABASE_DOWN, database_down, http_error, unexpected
+from survey_service.web.guard import LinkGuard, RedisCounterStore, make_store
 from survey_service.web.home import home
 from survey_service.web.logs import access_log_middleware
 from survey_service.web.security import add_security_headers
@@ -41,6 +43,7 @@ def create_app(
     catalogue: Catalogue | None = None,
     demo_links: list[dict[str, str]] | None = None,
     connection_pool: bool = True,
+    link_guard: LinkGuard | None = None,
 ) -> Litestar:
     """Build the app.
 
@@ -48,9 +51,17 @@ def create_app(
     a pool; tests use it because their client runs the app in another thread's
     event loop, and a pool must never be shared between loops.
     """
+    # Imported here, not at the top: the distribution controllers import this
+    # package's API helpers, so a top-level import would be circular.
+    from survey_service.distribution.controllers import DistributionApi
+    from survey_service.distribution.pages import OptOutController, PosterController
+
     settings = settings or load_settings()
     catalogue = catalogue or load_catalogue()
     catalogue_state = CatalogueState(catalogue)
+    link_guard = link_guard or LinkGuard(
+        make_store(os.environ.get("REDIS_URL", "")), secret=settings.secret_key
+    )
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -66,6 +77,8 @@ def create_app(
         finally:
             if pooled:
                 await engine.close_connection_pool()
+            if isinstance(link_guard.store, RedisCounterStore):
+                await link_guard.store.close()
 
     secure_cookies = settings.public_base_url.startswith("https://")
     return Litestar(
@@ -74,6 +87,9 @@ def create_app(
             thanks,
             SurveyController,
             ApiController,
+            DistributionApi,
+            PosterController,
+            OptOutController,
             create_static_files_router(
                 path="/static",
                 directories=[PACKAGE_DIR / "static"],
@@ -81,7 +97,14 @@ def create_app(
             ),
         ],
         lifespan=[database],
-        state=State({"catalogue": catalogue_state, "demo_links": demo_links or []}),
+        state=State(
+            {
+                "catalogue": catalogue_state,
+                "demo_links": demo_links or [],
+                "settings": settings,
+                "link_guard": link_guard,
+            }
+        ),
         template_config=TemplateConfig(
             directory=PACKAGE_DIR / "templates",
             engine=JinjaTemplateEngine,

@@ -24,6 +24,11 @@ DATABASE_DOWN = (
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    # A pooled connection whose link broke mid-protocol ("cannot switch to state
+    # N; another operation is in progress"): seen when the database vanishes
+    # under load (tests/survey_service/web/test_database_outage.py).
+    asyncpg.exceptions.InternalClientError,
     sqlite3.OperationalError,
 )
 

@@ -7,6 +7,8 @@ problem next to its question.
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
@@ -25,9 +27,9 @@ from survey_service.questionnaires.model import FREE_TEXT_LIMIT, Item, Questionn
 from survey_service.responses.service import (
     SurveyContext,
     SurveyLinkError,
-    open_survey,
     record_response,
 )
+from survey_service.web.guard import open_guarded
 from survey_service.web.i18n import choose_language, translations
 from survey_service.web.rendering import page, text_in
 from survey_service.web.state import questionnaire_for_version
@@ -57,6 +59,10 @@ def link_problem_page(error: SurveyLinkError, language: str) -> Template:
             _("This survey has closed"),
             _("The link is no longer valid, so answers cannot be given through it."),
         ),
+        "too_many": (
+            _("Too many attempts"),
+            _("Please wait a few minutes and try again."),
+        ),
         "used": (
             _("This survey has already been answered"),
             _("Each link can be used once, and answers have already been sent through this one."),
@@ -81,6 +87,7 @@ def _survey_page(
     values: dict[str, str],
     problems: dict[str, str],
     status_code: int = 200,
+    action: str | None = None,
 ) -> Template:
     numbers = {item.id: n for n, item in enumerate(questionnaire.items, start=1)}
     messages = problem_messages(language)
@@ -97,13 +104,23 @@ def _survey_page(
         status_code=status_code,
         questionnaire=questionnaire,
         practice_name=survey.practice_name,
-        action=f"/s/{token}",
+        action=action or f"/s/{token}",
         values=values,
         problems=problems,
         numbers=numbers,
         problem_text=lambda code: messages.get(code, code),
         condition_answers=condition_answers,
     )
+
+
+def form_answers(form: Any) -> dict[str, object]:
+    """Answers from a submitted form (shared by /s/ and the QR poster's /p/)."""
+    submitted: dict[str, object] = {}
+    for key in form:
+        values = form.getall(key)
+        # A field sent twice with different values is not one answer.
+        submitted[key] = values[0] if len(set(values)) == 1 else ["ambiguous"]
+    return submitted
 
 
 class SurveyController(Controller):
@@ -114,7 +131,7 @@ class SurveyController(Controller):
     async def show(self, request: Request, state: State, token: str) -> Template:
         explicit = request.query_params.get("lang")
         try:
-            survey = await open_survey(token)
+            survey = await open_guarded(state.link_guard, request, token)
         except SurveyLinkError as error:
             language = choose_language(explicit, None, request.headers.get("accept-language"))
             return link_problem_page(error, language)
@@ -130,16 +147,12 @@ class SurveyController(Controller):
         explicit = form.get("_lang")
         accept = request.headers.get("accept-language")
         try:
-            survey = await open_survey(token)
+            survey = await open_guarded(state.link_guard, request, token)
         except SurveyLinkError as error:
             return link_problem_page(error, choose_language(explicit, None, accept))
         language = choose_language(explicit, survey.language, accept)
         questionnaire = questionnaire_for_version(state, survey.questionnaire_version_id)
-        submitted: dict[str, object] = {}
-        for key in form:
-            values = form.getall(key)
-            # A field sent twice with different values is not one answer.
-            submitted[key] = values[0] if len(set(values)) == 1 else ["ambiguous"]
+        submitted = form_answers(form)
         checked = check_answers(questionnaire, submitted, reject_unknown=False)
         if not checked.ok:
             kept = {k: v for k, v in submitted.items() if isinstance(v, str)}

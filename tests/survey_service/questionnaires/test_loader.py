@@ -162,3 +162,20 @@ def test_content_hash_ignores_formatting_but_not_wording(catalogue_dir):
     assert load_catalogue(catalogue_dir).get("mini", 1).content_hash == before
     edit(catalogue_dir, "mini", lambda d: items_of(d)[0]["text"].update(en="Changed."))
     assert load_catalogue(catalogue_dir).get("mini", 1).content_hash != before
+
+
+def test_a_module_can_be_placed_between_sections(catalogue_dir):
+    def inline(d):
+        include = d.pop("include")
+        d["sections"].insert(0, include[0])
+
+    edit(catalogue_dir, "mini", inline)
+    ids = [i.id for i in load_catalogue(catalogue_dir).get("mini", 1).items]
+    assert ids[:3] == ["mini.hospital_contact", "mini.gp_knew", "casemix.age_band"]
+    assert ids[-1] == "mini.comment"
+
+
+def test_a_module_cannot_include_a_module(catalogue_dir):
+    edit(catalogue_dir, "mini-module",
+         lambda d: d["sections"].append({"module": "mini-module", "version": 1}))
+    assert any("modules cannot include modules" in p for p in problems(catalogue_dir))

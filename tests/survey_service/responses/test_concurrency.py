@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,49 +19,17 @@ from survey_service.responses import service
 from survey_service.responses.tables import Answer, Response
 
 from ...conftest import FIXTURES
+from ...servers import running_service
 
 pytestmark = pytest.mark.anyio
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(database_url: str, survey, tmp_path: Path) -> Iterator[str]:
     """`survey-service serve` in its own process, on the test database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SURVEY_QUESTIONNAIRE_DIR": str(FIXTURES / "catalogue"),
-    }
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - outlives this block
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "survey_service", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:  # poll until the server answers (a readiness check, not a sleep)
-            try:
-                if httpx.get(f"{base}/api/v1/questionnaires", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+    env = {"DATABASE_URL": database_url, "SURVEY_QUESTIONNAIRE_DIR": str(FIXTURES / "catalogue")}
+    with running_service(["serve"], env, tmp_path / "server.log", "/api/v1/questionnaires") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 async def _post_all(base: str, tokens: list[str]) -> collections.Counter[int]:

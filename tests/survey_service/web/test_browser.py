@@ -4,18 +4,14 @@ screen with JavaScript switched off. Screenshots go to build/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from ...servers import running_service
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
@@ -26,42 +22,15 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
     """`survey-service demo` as a user starts it, on a fresh SQLite file."""
     data = tmp_path_factory.mktemp("demo")
-    port = _free_port()
-    env = {**os.environ, "SURVEY_SERVICE_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)
-    log_path = data / "demo.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "survey_service", "demo", "--port", str(port), "--links", "4"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        try:
-            while True:  # readiness poll: the demo seeds before it serves
-                try:
-                    if httpx.get(base + "/", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "demo did not start"
-                time.sleep(0.2)
-            links = re.findall(rf"({re.escape(base)}/s/[A-Za-z0-9_-]{{20}})", log_path.read_text())
-            yield base, links
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    env = {"SURVEY_SERVICE_DATA_DIR": str(data), "DATABASE_URL": ""}
+    log = data / "demo.log"
+    with running_service(["demo", "--links", "4"], env, log, cwd=data) as base:
+        links = re.findall(rf"({re.escape(base)}/s/[A-Za-z0-9_-]{{20}})", log.read_text())
+        yield base, links
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +41,20 @@ def phone():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(
-            viewport={"width": 360, "height": 740}, device_scale_factor=2,
-            java_script_enabled=False, locale="da-DK",
+            viewport={"width": 360, "height": 740},
+            device_scale_factor=2,
+            java_script_enabled=False,
+            locale="da-DK",
         )
         yield context.new_page()
         browser.close()
@@ -133,8 +110,10 @@ def test_problems_are_shown_next_to_questions_in_english(demo, phone):
         body = route.request.post_data or ""
         route.continue_(post_data=re.sub(rf"{re.escape(item_id)}=[^&]*", f"{item_id}=99", body))
 
-    page.route("**/s/*", lambda route: tamper(route) if route.request.method == "POST"
-               else route.continue_())
+    page.route(
+        "**/s/*",
+        lambda route: tamper(route) if route.request.method == "POST" else route.continue_(),
+    )
     page.get_by_role("button", name="Send my answers").click()
     page.unroute("**/s/*")
     assert page.locator(".error-summary").is_visible()

@@ -1,0 +1,171 @@
+"""Chaos run of the SMS outbox (security test plan, check 12).
+
+1,000 queued invitation SMS; the stand-in GatewayAPI fails 20% of requests
+(HTTP 500) and holds 5% past the client's timeout (half of those it accepts
+anyway, so the client cannot know); two real `survey-service worker`
+processes send, and twice a random one is killed with SIGKILL and replaced.
+Delivery reports (with our idempotency key as ``userref``) come back 0.1-1 s
+after each accepted message, as GatewayAPI's webhook would, and settle sends
+whose answer was lost. Prints messages lost (must be 0), duplicates (counted,
+goal <= 1%), leases that ran out, and phone numbers left in the database.
+
+Usage::
+
+    TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\
+        python benchmarks/outbox_chaos.py [--messages 1000] [--seed 12] [--no-reports]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from _outbox_common import (
+    GATEWAY_TOKEN,
+    admin_url,
+    bench_settings,
+    create_database,
+    drop_database,
+    prepare,
+    start_worker,
+    stop_workers,
+    worker_env,
+)
+
+from survey_service.distribution.standin import Behaviour, StandinGateway
+
+
+async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, object]:
+    from survey_service import piccolo_conf
+    from survey_service.db import engine_from_url, use_engine
+    from survey_service.distribution.delivery import record_delivery
+    from survey_service.distribution.housekeeping import outbox_stats, sweep
+    from survey_service.distribution.tables import OutboxMessage, SmsContact
+    from survey_service.distribution.timing import utc_now
+
+    rng = random.Random(args.seed)
+    use_engine(engine_from_url(url))
+    await piccolo_conf.DB.start_connection_pool(min_size=1, max_size=10)
+    settings = bench_settings()
+    loop = asyncio.get_running_loop()
+    reports: set[asyncio.Task] = set()
+
+    async def report_later(userref: str, message_id: int) -> None:
+        await asyncio.sleep(rng.uniform(0.1, 1.0))  # the provider's report latency
+        await record_delivery({"id": message_id, "status": "DELIVERED", "userref": userref},
+                              settings, utc_now())
+
+    def on_accept(userref: str, message_id: int) -> None:  # called from the server thread
+        def schedule() -> None:
+            task = loop.create_task(report_later(userref, message_id))
+            reports.add(task)
+            task.add_done_callback(reports.discard)
+        loop.call_soon_threadsafe(schedule)
+
+    gateway = StandinGateway(Behaviour(
+        token=GATEWAY_TOKEN, fail_rate=0.20, timeout_rate=0.05, hold_seconds=1.5,
+        accept_on_timeout=0.5, seed=args.seed,
+    )).start()
+    if not args.no_reports:
+        original = gateway._accept
+
+        def accept(payload):
+            message_id = original(payload)
+            on_accept(str(payload.get("userref")), message_id)
+            return message_id
+
+        gateway._accept = accept  # type: ignore[method-assign]
+    env = worker_env(
+        url, gateway.url, SMS_TIMEOUT_SECONDS="0.5", SMS_RETRY_BASE_SECONDS="0.2",
+        SMS_RETRY_MAX_SECONDS="2", SMS_MAX_ATTEMPTS="40", SMS_LEASE_SECONDS="6",
+        SMS_POLL_SECONDS="0.2", SMS_BATCH_SIZE="20", SMS_UNKNOWN_OUTCOME_WAIT_SECONDS="3",
+        GATEWAYAPI_WEBHOOK_SECRET="" if args.no_reports else "reports-on",
+    )
+    started = time.perf_counter()
+    workers = [start_worker(env, f"chaos-{i}", log_dir) for i in range(2)]
+    kill_at = sorted(rng.uniform(1.0, 6.0) for _ in range(2))
+    killed = 0
+    try:
+        while True:
+            await asyncio.sleep(0.2)
+            elapsed = time.perf_counter() - started
+            if killed < len(kill_at) and elapsed >= kill_at[killed]:
+                victim = rng.randrange(len(workers))
+                workers[victim].send_signal(signal.SIGKILL)
+                workers[victim].wait()
+                killed += 1
+                print(f"  t={elapsed:4.1f}s SIGKILL worker {workers[victim].pid}; "
+                      "a new one takes its place", flush=True)
+                workers[victim] = start_worker(env, f"chaos-r{killed}", log_dir)
+            open_messages = await OutboxMessage.count().where(
+                OutboxMessage.status.is_in(["pending", "sending"])
+            )
+            if open_messages == 0 and killed == len(kill_at) and not reports:
+                break
+            if elapsed > args.limit:
+                raise SystemExit(f"not finished after {args.limit}s; logs in {log_dir}")
+        elapsed = time.perf_counter() - started
+    finally:
+        stop_workers(workers)
+        gateway.stop()
+    await sweep(utc_now(), settings)
+    keys = {r["idempotency_key"]: r["status"] for r in await OutboxMessage.select(
+        OutboxMessage.idempotency_key, OutboxMessage.status)}
+    stats = await outbox_stats()
+    kept = await SmsContact.count().where(SmsContact.phone.is_not_null())
+    await piccolo_conf.DB.close_connection_pool()
+    accepted = gateway.accepted
+    return {
+        "elapsed": elapsed,
+        "messages": len(keys),
+        "lost": sum(1 for k in keys if accepted.get(k, 0) == 0),
+        "duplicates": sum(n - 1 for n in accepted.values() if n > 1),
+        "requests": len(gateway.requests),
+        "dead": sum(1 for s in keys.values() if s == "dead"),
+        "lease_expiries": stats.lease_expiries,
+        "numbers_kept": kept,
+        "killed": killed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--limit", type=float, default=300, help="give up after seconds")
+    parser.add_argument("--no-reports", action="store_true",
+                        help="no delivery reports: timeouts are simply retried")
+    args = parser.parse_args()
+    admin = admin_url(args.database_url)
+    name = f"bench_outbox_chaos_{os.getpid()}"
+    log_dir = Path(tempfile.mkdtemp(prefix="outbox-chaos-"))
+    print(f"outbox chaos run, PostgreSQL, {args.messages:,} messages, gateway fails 20% and "
+          f"times out 5%, 2 workers, 2 SIGKILLs, delivery reports "
+          f"{'off' if args.no_reports else 'on'}, seed {args.seed}; logs in {log_dir}")
+    url = asyncio.run(create_database(admin, name))
+    try:
+        asyncio.run(prepare(url, args.messages))
+        r = asyncio.run(chaos(url, args, log_dir))
+    finally:
+        asyncio.run(drop_database(admin, name))
+    n = r["messages"]
+    print(f"  finished in {r['elapsed']:.1f}s, {r['requests']:,} gateway requests "
+          f"({r['requests'] / n:.2f} per message)")
+    print(f"  lost:        {r['lost']} of {n:,}   (goal 0)")
+    print(f"  duplicates:  {r['duplicates']} ({r['duplicates'] / n:.2%})   (goal <= 1%, counted)")
+    print(f"  dead letters: {r['dead']}; leases that ran out (possible duplicates): "
+          f"{r['lease_expiries']}")
+    print(f"  phone numbers still stored: {r['numbers_kept']}   (goal 0)")
+    ok = r["lost"] == 0 and r["duplicates"] <= 0.01 * n and r["numbers_kept"] == 0
+    print(f"  {'PASS' if ok else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

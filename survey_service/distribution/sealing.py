@@ -1,0 +1,51 @@
+"""Keeping a survey token until its SMS is sent, without storing it readable.
+
+The invitation table holds only sha256(token). An SMS may leave minutes or
+days (reminder) after the visit is reported, so the worker needs the token
+itself then. It is kept *sealed*: AES-256-GCM under a key derived from
+``SECRET_KEY``, bound to its invitation id (associated data), so a database
+dump alone yields no usable link, and a sealed token copied onto another
+invitation does not open. The sealed copy is erased with the phone number after
+the last message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_NONCE_BYTES = 12
+
+
+class SealError(ValueError):
+    """A sealed token cannot be opened (wrong key, or the value was altered)."""
+
+
+def _key(secret: str) -> bytes:
+    # Derived rather than the secret itself, so the same SECRET_KEY can serve
+    # the other keyed hashes without the uses ever sharing a key.
+    return hmac.new(secret.encode(), b"survey-token-seal-v1", hashlib.sha256).digest()
+
+
+def seal_token(token: str, invitation_id: int, secret: str) -> str:
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(_key(secret)).encrypt(nonce, token.encode(), _aad(invitation_id))
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal_token(sealed: str, invitation_id: int, secret: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        nonce, body = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        return AESGCM(_key(secret)).decrypt(nonce, body, _aad(invitation_id)).decode()
+    except (InvalidTag, ValueError) as exc:
+        raise SealError("sealed token does not open with this SECRET_KEY") from exc
+
+
+def _aad(invitation_id: int) -> bytes:
+    return f"invitation:{invitation_id}".encode()

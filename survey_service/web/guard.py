@@ -1,0 +1,140 @@
+"""Slowing down guessing of survey links (security test plan, check 9).
+
+A survey token has 120 random bits, so guessing cannot succeed; the guard keeps
+a guesser from costing database work and from filling the logs. Only lookups
+of *unknown* links count: a patient reopening a used or expired link, or five
+browser tabs racing on one link, are never blocked. After ``limit`` misses in
+``window`` seconds a client gets 429 on every link lookup until the window
+ends. Clients are keyed by a keyed hash of their address, held only in memory
+or Redis with the window's expiry — never in the database.
+
+The counter store is memory (one process) or Redis (``REDIS_URL``, when
+several app processes share the load).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from litestar import Request
+
+from survey_service.responses.service import (
+    SurveyContext,
+    SurveyLinkError,
+    UnknownLink,
+    open_survey,
+)
+
+DEFAULT_LIMIT = 20
+DEFAULT_WINDOW_SECONDS = 600
+
+
+class CounterStore(Protocol):
+    async def count(self, key: str) -> int: ...
+
+    async def add(self, key: str, window_seconds: int) -> int: ...
+
+
+class MemoryCounterStore:
+    """Fixed-window counters in this process (enough for one app process)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000):
+        self._clock = clock
+        self._max_keys = max_keys
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    async def count(self, key: str) -> int:
+        entry = self._windows.get(key)
+        if entry is None or entry[0] <= self._clock():
+            return 0
+        return entry[1]
+
+    async def add(self, key: str, window_seconds: int) -> int:
+        now = self._clock()
+        ends, hits = self._windows.get(key, (0.0, 0))
+        if ends <= now:
+            ends, hits = now + window_seconds, 0
+            if len(self._windows) >= self._max_keys:
+                self._forget_expired(now)
+        self._windows[key] = (ends, hits + 1)
+        return hits + 1
+
+    def _forget_expired(self, now: float) -> None:
+        for stale in [k for k, (ends, _) in self._windows.items() if ends <= now]:
+            del self._windows[stale]
+
+
+class RedisCounterStore:
+    """Fixed-window counters shared by every app process through Redis."""
+
+    def __init__(self, url: str, prefix: str = "survey:guess:") -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+        self._prefix = prefix
+
+    async def count(self, key: str) -> int:
+        value = await self._redis.get(self._prefix + key)
+        return int(value or 0)
+
+    async def add(self, key: str, window_seconds: int) -> int:
+        pipe = self._redis.pipeline()
+        pipe.incr(self._prefix + key)
+        pipe.expire(self._prefix + key, window_seconds, nx=True)
+        hits, _ = await pipe.execute()
+        return int(hits)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class LinkGuard:
+    """Counts unknown-link lookups per client and says when to refuse."""
+
+    def __init__(
+        self,
+        store: CounterStore,
+        secret: str,
+        limit: int = DEFAULT_LIMIT,
+        window_seconds: int = DEFAULT_WINDOW_SECONDS,
+    ) -> None:
+        self.store = store
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._secret = secret.encode()
+
+    def client_key(self, request: Request) -> str:
+        address = request.client.host if request.client else "unknown"
+        return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+    async def blocked(self, request: Request) -> bool:
+        return await self.store.count(self.client_key(request)) >= self.limit
+
+    async def record_miss(self, request: Request) -> None:
+        await self.store.add(self.client_key(request), self.window_seconds)
+
+
+def make_store(redis_url: str) -> CounterStore:
+    return RedisCounterStore(redis_url) if redis_url else MemoryCounterStore()
+
+
+class TooManyGuesses(SurveyLinkError):
+    """This client has looked up too many unknown links lately."""
+
+    status = 429
+    code = "too_many"
+
+
+async def open_guarded(guard: LinkGuard, request: Request, token: str) -> SurveyContext:
+    """:func:`open_survey`, refusing clients that guess and counting their misses."""
+    if await guard.blocked(request):
+        raise TooManyGuesses()
+    try:
+        return await open_survey(token)
+    except UnknownLink:
+        await guard.record_miss(request)
+        raise
