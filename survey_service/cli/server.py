@@ -7,6 +7,7 @@ import logging
 import click
 
 from survey_service.cli.common import fail, open_database, run
+from survey_service.questionnaires.loader import QuestionnaireError, load_catalogue
 
 _HOST = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 _PORT = click.option(
@@ -28,8 +29,6 @@ def _serve(app, host: str, port: int) -> None:
 
 
 def _load_catalogue():
-    from survey_service.questionnaires.loader import QuestionnaireError, load_catalogue
-
     try:
         return load_catalogue()
     except QuestionnaireError as exc:
@@ -42,9 +41,16 @@ def _load_catalogue():
 def serve(host: str, port: int) -> None:
     """Serve the web app (run `survey-service db migrate` first)."""
     settings = open_database()
+    from survey_service.questionnaires.sync import sync_catalogue
     from survey_service.web.app import create_app
 
-    _serve(create_app(settings, _load_catalogue()), host, port)
+    catalogue = _load_catalogue()
+    try:
+        # Refuse to start on a changed published version before serving anything.
+        run(sync_catalogue(catalogue))
+    except QuestionnaireError as exc:
+        fail(exc.problems[0])
+    _serve(create_app(settings, catalogue), host, port)
 
 
 @click.command()
@@ -73,7 +79,10 @@ def demo(host: str, port: int, links: int) -> None:
         run(migrate())
     except MigrationError as exc:
         fail(str(exc))
-    summary = run(seed_demo(catalogue, links=links))
+    try:
+        summary = run(seed_demo(catalogue, links=links))
+    except QuestionnaireError as exc:
+        fail(exc.problems[0])
     demo_links = [{"url": f"{base}/s/{token}", "label": label} for label, token in summary.links]
     where = "DATABASE_URL" if settings.database_url else str(settings.sqlite_default_path)
     click.echo(f"Demo database: {where}")

@@ -95,3 +95,23 @@ def test_questionnaires_validate_reports_each_problem(tmp_path: Path):
 def test_i18n_check_passes_on_the_shipped_catalogues():
     result = run_cli("i18n", "check")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.anyio
+async def test_serve_refuses_a_changed_published_version(db, fixture_catalogue, tmp_path: Path):
+    import shutil
+
+    from survey_service.questionnaires.sync import sync_catalogue
+
+    await sync_catalogue(fixture_catalogue)
+    changed = tmp_path / "catalogue"
+    shutil.copytree(FIXTURES / "catalogue", changed)
+    path = changed / "mini" / "1.yaml"
+    path.write_text(path.read_text().replace("The doctor listened to me.", "Reworded."))
+    result = run_cli(
+        "serve", "--port", "1",
+        env={"DATABASE_URL": db, "SURVEY_QUESTIONNAIRE_DIR": str(changed)},
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "published version mini/1 has changed" in line
