@@ -34,7 +34,7 @@ class TcpProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.cut(reset=True)
+        self._run(self._close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
@@ -47,15 +47,8 @@ class TcpProxy:
         """Accept connections again, on the same port."""
         self._run(self._listen())
 
-    @property
-    def open_connections(self) -> int:
-        return self._run(self._count())
-
     def _run(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
-
-    async def _count(self) -> int:
-        return len(self._transports) // 2
 
     async def _listen(self) -> None:
         if self._server is None:
@@ -73,6 +66,13 @@ class TcpProxy:
             self._transports.clear()
         if server is not None:
             await server.wait_closed()
+
+    async def _close(self) -> None:
+        await self._cut(reset=True)
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
