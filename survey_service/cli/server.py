@@ -19,13 +19,16 @@ _PORT = click.option(
 )
 
 
-def _serve(app, host: str, port: int) -> None:
+def _serve(app, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # access_log=False: uvicorn's own access log would print survey tokens and
     # client IPs; the app logs a redacted line per request instead.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(
+        app, host=host, port=port, access_log=False, log_level="info",
+        workers=workers, factory=isinstance(app, str),
+    )
 
 
 def _load_catalogue():
@@ -38,7 +41,9 @@ def _load_catalogue():
 @click.command()
 @_HOST
 @_PORT
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (one per core on PostgreSQL; the app is stateless).")
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app (run `survey-service db migrate` first)."""
     settings = open_database()
     from survey_service.questionnaires.sync import sync_catalogue
@@ -50,7 +55,11 @@ def serve(host: str, port: int) -> None:
         run(sync_catalogue(catalogue))
     except QuestionnaireError as exc:
         fail(exc.problems[0])
-    _serve(create_app(settings, catalogue), host, port)
+    if workers > 1:
+        # Each process builds its own app from the same environment.
+        _serve("survey_service.web.app:create_app", host, port, workers=workers)
+    else:
+        _serve(create_app(settings, catalogue), host, port)
 
 
 @click.command()

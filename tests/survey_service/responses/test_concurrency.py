@@ -73,3 +73,14 @@ async def test_failure_after_redemption_leaves_the_link_usable(survey, monkeypat
     monkeypatch.undo()
     await service.record_response(token, {"mini.listened": "3"}, "da")
     assert await Response.count() == 1
+
+
+async def test_several_worker_processes_share_one_database(database_url, survey, tmp_path):
+    env = {"DATABASE_URL": database_url, "SURVEY_QUESTIONNAIRE_DIR": str(FIXTURES / "catalogue")}
+    tokens = [await survey.token() for _ in range(20)]
+    with running_service(
+        ["serve", "--workers", "2"], env, tmp_path / "server.log", "/api/v1/questionnaires"
+    ) as base:
+        statuses = await _post_all(base, tokens + tokens)
+    assert statuses == {201: 20, 409: 20}
+    assert await Response.count() == 20
