@@ -27,6 +27,7 @@ from survey_service.web.errors import DATABASE_DOWN, database_down, http_error, 
 from survey_service.web.guard import LinkGuard, RedisCounterStore, make_store
 from survey_service.web.home import home
 from survey_service.web.logs import access_log_middleware
+from survey_service.web.question_cache import QuestionCache
 from survey_service.web.security import add_security_headers
 from survey_service.web.state import CatalogueState
 from survey_service.web.survey import SurveyController, thanks
@@ -103,6 +104,7 @@ def create_app(
                 "demo_links": demo_links or [],
                 "settings": settings,
                 "link_guard": link_guard,
+                "question_cache": QuestionCache(PACKAGE_DIR / "templates"),
             }
         ),
         template_config=TemplateConfig(

@@ -24,18 +24,22 @@ def page(
     **context: Any,
 ) -> Template:
     """A template response with ``_``, ``ngettext`` and ``t`` bound to ``language``."""
-    trans = translations(language)
-    info = language_info(language)
     return Template(
         template_name=name,
         status_code=status_code,
-        context={
-            "_": trans.gettext,
-            "ngettext": trans.ngettext,
-            "t": lambda texts: text_in(texts, language),
-            "lang": info.code,
-            "dir": info.direction,
-            "languages": [language_info(code) for code in LANGUAGES],
-            **context,
-        },
+        context={**language_context(language), **context},
     )
+
+
+def language_context(language: str) -> dict[str, Any]:
+    """What every template needs to speak ``language``."""
+    trans = translations(language)
+    info = language_info(language)
+    return {
+        "_": trans.gettext,
+        "ngettext": trans.ngettext,
+        "t": lambda texts: text_in(texts, language),
+        "lang": info.code,
+        "dir": info.direction,
+        "languages": [language_info(code) for code in LANGUAGES],
+    }

@@ -31,7 +31,8 @@ from survey_service.responses.service import (
 )
 from survey_service.web.guard import open_guarded
 from survey_service.web.i18n import choose_language, translations
-from survey_service.web.rendering import page, text_in
+from survey_service.web.question_cache import QuestionCache
+from survey_service.web.rendering import language_context, page, text_in
 from survey_service.web.state import questionnaire_for_version
 
 
@@ -98,18 +99,28 @@ def _survey_page(
         texts = [text_in(o.text, language) for o in target.options if o.code in item.show_if.codes]
         return " / ".join(texts)
 
+    questions = {
+        "questionnaire": questionnaire,
+        "values": values,
+        "problems": problems,
+        "numbers": numbers,
+        "problem_text": lambda code: messages.get(code, code),
+        "condition_answers": condition_answers,
+    }
+    cache: QuestionCache | None = state.get("question_cache")
+    questions_html = None
+    if cache is not None and not values and not problems:
+        questions_html = cache.blank(
+            (questionnaire.key, language), {**language_context(language), **questions}
+        )
     return page(
         "survey.html",
         language,
         status_code=status_code,
-        questionnaire=questionnaire,
         practice_name=survey.practice_name,
         action=action or f"/s/{token}",
-        values=values,
-        problems=problems,
-        numbers=numbers,
-        problem_text=lambda code: messages.get(code, code),
-        condition_answers=condition_answers,
+        questions_html=questions_html,
+        **questions,
     )
 
 

@@ -190,3 +190,22 @@ async def test_oversized_body_is_refused_without_storing(client, survey):
     result = await client.post(f"/s/{token}", data=form)
     assert result.status_code == 413
     assert await Response.count() == 0
+
+
+def questions_part(html: str) -> str:
+    return html[html.index('<section class="section"'):html.index('<div class="submit">')]
+
+
+async def test_blank_forms_share_one_rendering_per_version_and_language(client, survey):
+    first, second = await survey.token(), await survey.token()
+    en_1 = await open_form(client, first, lang="en")
+    en_2 = await open_form(client, second, lang="en")
+    da_1 = await open_form(client, first, lang="da")
+    assert questions_part(en_1) == questions_part(en_2)
+    assert "The doctor listened to me." in questions_part(en_1)
+    assert "Lægen lyttede til mig." in questions_part(da_1)
+    for item in survey.questionnaire.items:
+        assert f'id="q-{item.id}"' in questions_part(en_2)
+    # The link itself is never part of what is shared between patients.
+    assert first not in questions_part(en_1) and second not in questions_part(en_2)
+    assert f'action="/s/{second}"' in en_2
