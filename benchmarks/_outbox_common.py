@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 SECRET = secrets.token_hex(16)
 os.environ["SECRET_KEY"] = SECRET
@@ -26,28 +25,6 @@ def admin_url(cli_value: str | None) -> str:
         sys.exit("give a PostgreSQL URL: --database-url or TEST_DATABASE_URL "
                  "(e.g. postgresql://postgres@127.0.0.1:5432/test)")
     return url
-
-
-async def create_database(admin: str, name: str) -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
-
-
-async def drop_database(admin: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def bench_settings():

@@ -47,9 +47,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
+
+from survey_service.db.scratch import create_scratch_database, drop_scratch_database
 
 GOAL_RATIO = 0.10
 GOAL_P99_MS = 150.0
@@ -78,30 +80,6 @@ def log(message: str) -> None:
 
 
 # --- database set-up ---------------------------------------------------------
-
-
-def database_url(admin: str, name: str) -> str:
-    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
-
-
-async def create_database(admin: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin, timeout=10)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def drop_database(admin: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin, timeout=10)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def valid_answers(questionnaire) -> dict[str, str]:
@@ -347,11 +325,10 @@ def main() -> None:
     slug, _, version = args.questionnaire.partition("/")
 
     name = f"bench_load_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database_url(args.database_url, name)
     os.environ["PICCOLO_CONF"] = "survey_service.piccolo_conf"
     workdir = Path(tempfile.mkdtemp(prefix="load_survey_"))
     os.environ.setdefault("SURVEY_SERVICE_DATA_DIR", str(workdir / "data"))
-    asyncio.run(create_database(args.database_url, name))
+    url = asyncio.run(create_scratch_database(args.database_url, name))
     proc = None
     try:
         log(f"preparing {name}: {args.links} links for {args.questionnaire}")
@@ -402,7 +379,7 @@ def main() -> None:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        asyncio.run(drop_database(args.database_url, name))
+        asyncio.run(drop_scratch_database(args.database_url, name))
 
     every = results.latencies["GET"] + results.latencies["POST"]
     requests = len(every)

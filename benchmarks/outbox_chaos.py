@@ -30,14 +30,13 @@ from _outbox_common import (
     GATEWAY_TOKEN,
     admin_url,
     bench_settings,
-    create_database,
-    drop_database,
     prepare,
     start_worker,
     stop_workers,
     worker_env,
 )
 
+from survey_service.db.scratch import create_scratch_database, drop_scratch_database
 from survey_service.distribution.standin import Behaviour, StandinGateway
 
 
@@ -149,12 +148,12 @@ def main() -> None:
     print(f"outbox chaos run, PostgreSQL, {args.messages:,} messages, gateway fails 20% and "
           f"times out 5%, 2 workers, 2 SIGKILLs, delivery reports "
           f"{'off' if args.no_reports else 'on'}, seed {args.seed}; logs in {log_dir}")
-    url = asyncio.run(create_database(admin, name))
+    url = asyncio.run(create_scratch_database(admin, name))
     try:
         asyncio.run(prepare(url, args.messages))
         r = asyncio.run(chaos(url, args, log_dir))
     finally:
-        asyncio.run(drop_database(admin, name))
+        asyncio.run(drop_scratch_database(admin, name))
     n = r["messages"]
     print(f"  finished in {r['elapsed']:.1f}s, {r['requests']:,} gateway requests "
           f"({r['requests'] / n:.2f} per message)")

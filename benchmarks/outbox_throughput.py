@@ -25,20 +25,19 @@ from pathlib import Path
 from _outbox_common import (
     GATEWAY_TOKEN,
     admin_url,
-    create_database,
-    drop_database,
     prepare,
     start_worker,
     stop_workers,
     worker_env,
 )
 
+from survey_service.db.scratch import create_scratch_database, drop_scratch_database
 from survey_service.distribution.standin import Behaviour, StandinGateway
 
 
 def run(admin: str, messages: int, workers: int, batch: int, log_dir: Path) -> dict[str, float]:
     name = f"bench_outbox_tp_{os.getpid()}_{workers}"
-    url = asyncio.run(create_database(admin, name))
+    url = asyncio.run(create_scratch_database(admin, name))
     try:
         asyncio.run(prepare(url, messages))
         gateway = StandinGateway(Behaviour(token=GATEWAY_TOKEN)).start()
@@ -74,7 +73,7 @@ def run(admin: str, messages: int, workers: int, batch: int, log_dir: Path) -> d
             "duplicates": stats["duplicates"],
         }
     finally:
-        asyncio.run(drop_database(admin, name))
+        asyncio.run(drop_scratch_database(admin, name))
 
 
 def main() -> None:

@@ -15,9 +15,10 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from survey_service.db.scratch import create_scratch_database, drop_scratch_database
 
 # Every test process gets its own data dir and secret, never the user's demo data.
 os.environ.setdefault(
@@ -38,26 +39,6 @@ def anyio_backend() -> str:
 
 def _postgres_admin_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
-
-
-async def _create_postgres_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=10)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _drop_postgres_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=10)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def _migrate(url: str) -> None:
@@ -83,14 +64,13 @@ def database_url(
     if admin_url is None:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests not run")
     name = f"survey_test_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(_create_postgres_database(admin_url, name))  # fails loudly when unreachable
-    parts = urlsplit(admin_url)
-    url = urlunsplit(parts._replace(path=f"/{name}"))
+    # Fails loudly when PostgreSQL is unreachable: never a skip.
+    url = asyncio.run(create_scratch_database(admin_url, name))
     try:
         _migrate(url)
         yield url
     finally:
-        asyncio.run(_drop_postgres_database(admin_url, name))
+        asyncio.run(drop_scratch_database(admin_url, name))
 
 
 @pytest.fixture
