@@ -125,9 +125,7 @@ def item_design(enc: Encoded, combo_counts: np.ndarray, item: str) -> ItemDesign
     dropped: list[str] = []
     for a, name in enumerate(enc.adjusters):
         n_levels = len(enc.levels[a])
-        counts = np.bincount(
-            enc.combo_table[:, a], weights=combo_counts, minlength=n_levels + 1
-        )
+        counts = np.bincount(enc.combo_table[:, a], weights=combo_counts, minlength=n_levels + 1)
         n_missing = round(float(counts[n_levels]))
         observed = np.flatnonzero(counts[:n_levels] > 0)
         if len(observed) < 2:

@@ -103,8 +103,9 @@ class CasemixFit:
         return self.adjusted + 1.96 * self.se
 
 
-def fit_casemix(df: pd.DataFrame, *, unit: str, score: str,
-                adjusters: Sequence[str] = ()) -> CasemixFit:
+def fit_casemix(
+    df: pd.DataFrame, *, unit: str, score: str, adjusters: Sequence[str] = ()
+) -> CasemixFit:
     """Case-mix adjusted unit scores for one score column.
 
     Parameters
@@ -227,10 +228,19 @@ def fit_encoded(enc: Encoded, y_all: np.ndarray, item: str) -> CasemixFit:
     )
 
 
-def _within_solve(enc: Encoded, design: ItemDesign, emb_combo: np.ndarray, names: list[str],
-                  combo_counts: np.ndarray, cc: np.ndarray, g: np.ndarray, y: np.ndarray,
-                  n_j: np.ndarray, ybar_j: np.ndarray, item: str,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _within_solve(
+    enc: Encoded,
+    design: ItemDesign,
+    emb_combo: np.ndarray,
+    names: list[str],
+    combo_counts: np.ndarray,
+    cc: np.ndarray,
+    g: np.ndarray,
+    y: np.ndarray,
+    n_j: np.ndarray,
+    ybar_j: np.ndarray,
+    item: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     n = float(combo_counts.sum())
     n_units = len(n_j)
     n_combos = len(combo_counts)
@@ -245,7 +255,7 @@ def _within_solve(enc: Encoded, design: ItemDesign, emb_combo: np.ndarray, names
         width = emb.shape[0]
         codes = enc.combo_table[cc, a]
         table = np.bincount(g * width + codes, minlength=n_units * width)
-        unit_x[:, col:col + emb.shape[1]] = table.reshape(n_units, width) @ emb
+        unit_x[:, col : col + emb.shape[1]] = table.reshape(n_units, width) @ emb
         col += emb.shape[1]
     within = xtx - unit_x.T @ (unit_x / n_j[:, None])
     rhs = xty - unit_x.T @ ybar_j

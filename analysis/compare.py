@@ -33,7 +33,13 @@ LOW_RELIABILITY = "low_reliability"
 SUPPRESSED = "suppressed"
 #: Every label :func:`classify_units` can return.
 FLAGS: tuple[str, ...] = (
-    ABOVE, BELOW, ALARM_ABOVE, ALARM_BELOW, AS_EXPECTED, LOW_RELIABILITY, SUPPRESSED,
+    ABOVE,
+    BELOW,
+    ALARM_ABOVE,
+    ALARM_BELOW,
+    AS_EXPECTED,
+    LOW_RELIABILITY,
+    SUPPRESSED,
 )
 
 #: No over/under label below this many respondents (LUP department rule).
@@ -44,10 +50,18 @@ MIN_RELIABILITY = 0.70
 PRECISE_RELIABILITY = 0.80
 
 
-def classify_units(nobs: np.ndarray, adjusted: np.ndarray, se: np.ndarray, mu: float,
-                   funnel: FunnelLimits, reliability: np.ndarray, *, min_n: int = 10,
-                   min_label_n: int = MIN_LABEL_N,
-                   min_reliability: float = MIN_RELIABILITY) -> np.ndarray:
+def classify_units(
+    nobs: np.ndarray,
+    adjusted: np.ndarray,
+    se: np.ndarray,
+    mu: float,
+    funnel: FunnelLimits,
+    reliability: np.ndarray,
+    *,
+    min_n: int = 10,
+    min_label_n: int = MIN_LABEL_N,
+    min_reliability: float = MIN_RELIABILITY,
+) -> np.ndarray:
     """The over / under / as-expected label of each unit.
 
     Parameters

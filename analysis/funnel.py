@@ -52,8 +52,7 @@ class Overdispersion:
     n_units: int
 
 
-def overdispersion(z: np.ndarray, variances: np.ndarray,
-                   winsor: float = _WINSOR) -> Overdispersion:
+def overdispersion(z: np.ndarray, variances: np.ndarray, winsor: float = _WINSOR) -> Overdispersion:
     """Winsorised phi and DerSimonian-Laird tau^2.
 
     Parameters
@@ -157,8 +156,9 @@ class FunnelLimits:
         return pd.DataFrame(cols)
 
 
-def _limits(measure: str, target: float, s_w: float, tau2: float, n: np.ndarray,
-            zq: float) -> tuple[np.ndarray, np.ndarray]:
+def _limits(
+    measure: str, target: float, s_w: float, tau2: float, n: np.ndarray, zq: float
+) -> tuple[np.ndarray, np.ndarray]:
     if measure == "mean":
         half = zq * np.sqrt(s_w**2 / n + tau2)
         return target - half, target + half
@@ -179,8 +179,15 @@ def _include_mask(n: np.ndarray, include: np.ndarray | None) -> np.ndarray:
     return include
 
 
-def _build(measure: str, target: float, s_w: float, z_all: np.ndarray, var_all: np.ndarray,
-           n: np.ndarray, use: np.ndarray) -> FunnelLimits:
+def _build(
+    measure: str,
+    target: float,
+    s_w: float,
+    z_all: np.ndarray,
+    var_all: np.ndarray,
+    n: np.ndarray,
+    use: np.ndarray,
+) -> FunnelLimits:
     od = overdispersion(z_all[use], var_all[use])
     nan = np.full(len(n), np.nan)
     z = np.where(use, z_all, np.nan)
@@ -191,12 +198,25 @@ def _build(measure: str, target: float, s_w: float, z_all: np.ndarray, var_all: 
         limits[f"upper{label}"] = np.where(use, hi, nan)
     for arr in (z, *limits.values()):
         arr.flags.writeable = False
-    return FunnelLimits(measure=measure, target=float(target), s_w=float(s_w), phi=od.phi,
-                        tau2=od.tau2, n_used=od.n_units, z=z, **limits)
+    return FunnelLimits(
+        measure=measure,
+        target=float(target),
+        s_w=float(s_w),
+        phi=od.phi,
+        tau2=od.tau2,
+        n_used=od.n_units,
+        z=z,
+        **limits,
+    )
 
 
-def funnel_means(adjusted: np.ndarray, nobs: np.ndarray, s_w: float, target: float,
-                 include: np.ndarray | None = None) -> FunnelLimits:
+def funnel_means(
+    adjusted: np.ndarray,
+    nobs: np.ndarray,
+    s_w: float,
+    target: float,
+    include: np.ndarray | None = None,
+) -> FunnelLimits:
     """Funnel limits for unit means.
 
     Parameters
@@ -237,8 +257,9 @@ def funnel_means(adjusted: np.ndarray, nobs: np.ndarray, s_w: float, target: flo
     return _build("mean", target, s_w, z, var, n, use)
 
 
-def funnel_proportions(proportions: np.ndarray, nobs: np.ndarray, target: float,
-                       include: np.ndarray | None = None) -> FunnelLimits:
+def funnel_proportions(
+    proportions: np.ndarray, nobs: np.ndarray, target: float, include: np.ndarray | None = None
+) -> FunnelLimits:
     """Funnel limits for unit proportions on the arcsine-square-root scale.
 
     Parameters

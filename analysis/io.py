@@ -24,8 +24,9 @@ def _delimiter(path: Path) -> str:
     return ";" if header.count(";") > 0 and header.count(",") == 0 else ","
 
 
-def read_responses_csv(path: str | Path, *, unit: str, score: str,
-                       adjusters: Sequence[str] = ()) -> pd.DataFrame:
+def read_responses_csv(
+    path: str | Path, *, unit: str, score: str, adjusters: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read a CSV of one row per respondent, ready for :func:`analysis.analyse_item`.
 
     Parameters
@@ -56,8 +57,9 @@ def read_responses_csv(path: str | Path, *, unit: str, score: str,
         raise InputError(f"{path}: is a directory, not a CSV file")
     try:
         sep = _delimiter(path)
-        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                         encoding="utf-8-sig")
+        df = pd.read_csv(
+            path, sep=sep, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+        )
     except InputError:
         raise
     except pd.errors.EmptyDataError as exc:

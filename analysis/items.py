@@ -41,8 +41,20 @@ Measure = Literal["mean", "proportion"]
 
 #: Columns of :meth:`ItemResult.to_frame`, in the order of the CLI's output.
 UNIT_COLUMNS: tuple[str, ...] = (
-    "unit", "n", "observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb",
-    "funnel95_low", "funnel95_high", "funnel998_low", "funnel998_high", "flag",
+    "unit",
+    "n",
+    "observed",
+    "adjusted",
+    "se",
+    "ci_low",
+    "ci_high",
+    "reliability",
+    "eb",
+    "funnel95_low",
+    "funnel95_high",
+    "funnel998_low",
+    "funnel998_high",
+    "flag",
 )
 
 
@@ -115,8 +127,11 @@ class ItemResult:
     def low_precision(self) -> np.ndarray:
         """Units with a published label of reliability between 0.70 and 0.80."""
         r = self.reliability.reliability
-        return (~self.suppressed) & (r >= MIN_RELIABILITY) & (r < PRECISE_RELIABILITY) & (
-            self.casemix.unit_nobs >= MIN_LABEL_N
+        return (
+            (~self.suppressed)
+            & (r >= MIN_RELIABILITY)
+            & (r < PRECISE_RELIABILITY)
+            & (self.casemix.unit_nobs >= MIN_LABEL_N)
         )
 
     def to_frame(self, *, extra: bool = False) -> pd.DataFrame:
@@ -193,8 +208,7 @@ def _check_proportion(values: np.ndarray, item: str) -> None:
         raise InputError(f"score column {item!r} must be 0/1 for proportions, found {bad!r}")
 
 
-def _analyse_scores(y: np.ndarray, enc: Encoded, item: str, measure: str,
-                    min_n: int) -> ItemResult:
+def _analyse_scores(y: np.ndarray, enc: Encoded, item: str, measure: str, min_n: int) -> ItemResult:
     fit = fit_encoded(enc, y, item)
     n = fit.unit_nobs
     shown = n >= min_n
@@ -203,17 +217,29 @@ def _analyse_scores(y: np.ndarray, enc: Encoded, item: str, measure: str,
     else:
         funnel = funnel_proportions(fit.adjusted, n, fit.mu, include=shown)
     rel = unit_reliability(fit.adjusted, n, fit.mu, fit.s_w**2)
-    flags = classify_units(n, fit.adjusted, fit.se, fit.mu, funnel, rel.reliability,
-                           min_n=min_n)
+    flags = classify_units(n, fit.adjusted, fit.se, fit.mu, funnel, rel.reliability, min_n=min_n)
     flags.flags.writeable = False
-    return ItemResult(item=item, measure=measure, casemix=fit, funnel=funnel,
-                      reliability=rel, flags=flags, min_n=min_n)
+    return ItemResult(
+        item=item,
+        measure=measure,
+        casemix=fit,
+        funnel=funnel,
+        reliability=rel,
+        flags=flags,
+        min_n=min_n,
+    )
 
 
-def analyse_items(df: pd.DataFrame, *, unit: str, scores: Sequence[str],
-                  adjusters: Sequence[str] = (), min_n: int = MIN_UNIT_N,
-                  measure: Measure = "mean",
-                  scoring: Callable[[pd.Series], pd.Series] | None = None) -> ItemResults:
+def analyse_items(
+    df: pd.DataFrame,
+    *,
+    unit: str,
+    scores: Sequence[str],
+    adjusters: Sequence[str] = (),
+    min_n: int = MIN_UNIT_N,
+    measure: Measure = "mean",
+    scoring: Callable[[pd.Series], pd.Series] | None = None,
+) -> ItemResults:
     """Analyse many score columns of one response table.
 
     Parameters
@@ -277,8 +303,15 @@ def analyse_items(df: pd.DataFrame, *, unit: str, scores: Sequence[str],
     return ItemResults(results=results)
 
 
-def analyse_item(df: pd.DataFrame, *, unit: str, score: str, adjusters: Sequence[str] = (),
-                 min_n: int = MIN_UNIT_N, measure: Measure = "mean") -> ItemResult:
+def analyse_item(
+    df: pd.DataFrame,
+    *,
+    unit: str,
+    score: str,
+    adjusters: Sequence[str] = (),
+    min_n: int = MIN_UNIT_N,
+    measure: Measure = "mean",
+) -> ItemResult:
     """Case-mix adjusted unit results for one item or composite.
 
     Parameters
@@ -332,5 +365,6 @@ def analyse_item(df: pd.DataFrame, *, unit: str, score: str, adjusters: Sequence
     .. [2] Spiegelhalter, D. J. (2005). Funnel plots for comparing
        institutional performance. Statistics in Medicine 24, 1185-1202.
     """
-    return analyse_items(df, unit=unit, scores=[score], adjusters=adjusters, min_n=min_n,
-                         measure=measure)[score]
+    return analyse_items(
+        df, unit=unit, scores=[score], adjusters=adjusters, min_n=min_n, measure=measure
+    )[score]

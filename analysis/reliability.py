@@ -35,8 +35,7 @@ class Reliability:
     eb: np.ndarray
 
 
-def unit_reliability(adjusted: np.ndarray, nobs: np.ndarray, mu: float,
-                     s_w2: float) -> Reliability:
+def unit_reliability(adjusted: np.ndarray, nobs: np.ndarray, mu: float, s_w2: float) -> Reliability:
     """ICC, unit reliability and empirical-Bayes ("best") estimates.
 
     Parameters

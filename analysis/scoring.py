@@ -100,8 +100,9 @@ def likert_score(values: pd.Series | Sequence[object]) -> pd.Series:
     return _mapped(values, {code: (k * 25.0) for k, code in enumerate(LIKERT_CODES)})
 
 
-def top_box(values: pd.Series | Sequence[object], best: str = "5",
-            scored: Collection[str] = LIKERT_CODES) -> pd.Series:
+def top_box(
+    values: pd.Series | Sequence[object], best: str = "5", scored: Collection[str] = LIKERT_CODES
+) -> pd.Series:
     """Indicator of the best answer: 1.0 for ``best``, 0.0 for other scored codes.
 
     Parameters
@@ -163,8 +164,11 @@ def fft_percent_positive(values: pd.Series | Sequence[object]) -> float:
     return float(100.0 * scored.mean()) if len(scored) else float("nan")
 
 
-def indicator(values: pd.Series | Sequence[object], positive: Collection[str],
-              scored: Collection[str] | None = None) -> pd.Series:
+def indicator(
+    values: pd.Series | Sequence[object],
+    positive: Collection[str],
+    scored: Collection[str] | None = None,
+) -> pd.Series:
     """1.0 where the code is in ``positive``, 0.0 for other scored codes, else NaN.
 
     Parameters
@@ -190,8 +194,9 @@ def indicator(values: pd.Series | Sequence[object], positive: Collection[str],
     return out.where(codes.notna() & (codes != "na"))
 
 
-def composite_score(scores: pd.DataFrame, items: Sequence[str] | None = None,
-                    min_share: float = 0.5) -> pd.Series:
+def composite_score(
+    scores: pd.DataFrame, items: Sequence[str] | None = None, min_share: float = 0.5
+) -> pd.Series:
     """Domain score: a patient's mean over answered items of the domain.
 
     Parameters

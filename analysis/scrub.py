@@ -68,19 +68,71 @@ _TITLE = (
 _NAME_WORD = r"[A-ZÆØÅ][a-zæøåéü]+(?:-[A-ZÆØÅ][a-zæøåéü]+)?"
 _STREET = r"(?!\s(?:[Vv]ej|[Gg]ade|[Aa]llé|[Bb]oulevard|[Pp]lads|[Ss]træde|[Tt]orv)\b)"
 _FIRST_NAMES = (
-    "Anne", "Mette", "Kirsten", "Hanne", "Susanne", "Lene", "Lone", "Pia", "Louise",
-    "Charlotte", "Camilla", "Maria", "Marianne", "Karen", "Inge", "Birgitte", "Helle",
-    "Tina", "Jette", "Bente", "Malene", "Sofie", "Ida", "Emma", "Julie", "Line", "Rikke",
-    "Peter", "Jens", "Lars", "Michael", "Henrik", "Thomas", "Søren", "Niels", "Anders",
-    "Rasmus", "Christian", "Martin", "Morten", "Jesper", "Mads", "Mikkel", "Frederik",
-    "Kasper", "Jakob", "Poul", "Ole", "Hans", "Jørgen", "Erik", "Torben", "Bjarne",
-    "Steen", "Klaus", "Allan", "Brian", "Ahmed", "Fatima", "Mohammed",
+    "Anne",
+    "Mette",
+    "Kirsten",
+    "Hanne",
+    "Susanne",
+    "Lene",
+    "Lone",
+    "Pia",
+    "Louise",
+    "Charlotte",
+    "Camilla",
+    "Maria",
+    "Marianne",
+    "Karen",
+    "Inge",
+    "Birgitte",
+    "Helle",
+    "Tina",
+    "Jette",
+    "Bente",
+    "Malene",
+    "Sofie",
+    "Ida",
+    "Emma",
+    "Julie",
+    "Line",
+    "Rikke",
+    "Peter",
+    "Jens",
+    "Lars",
+    "Michael",
+    "Henrik",
+    "Thomas",
+    "Søren",
+    "Niels",
+    "Anders",
+    "Rasmus",
+    "Christian",
+    "Martin",
+    "Morten",
+    "Jesper",
+    "Mads",
+    "Mikkel",
+    "Frederik",
+    "Kasper",
+    "Jakob",
+    "Poul",
+    "Ole",
+    "Hans",
+    "Jørgen",
+    "Erik",
+    "Torben",
+    "Bjarne",
+    "Steen",
+    "Klaus",
+    "Allan",
+    "Brian",
+    "Ahmed",
+    "Fatima",
+    "Mohammed",
 )
 # Atomic groups: once "Jens Baggesens" is read as a name, the regex may not
 # back off to "Jens" alone to get past the street check on " Vej".
 _NAME_AFTER_TITLE = re.compile(
-    r"\b" + _TITLE + r"\s+(?P<name>(?>" + _NAME_WORD + r"(?:\s" + _NAME_WORD
-    + r")?))" + _STREET
+    r"\b" + _TITLE + r"\s+(?P<name>(?>" + _NAME_WORD + r"(?:\s" + _NAME_WORD + r")?))" + _STREET
 )
 _FIRST_NAME = re.compile(
     r"\b(?>(?:" + "|".join(_FIRST_NAMES) + r")(?:\s" + _NAME_WORD + r")?)\b" + _STREET
@@ -204,7 +256,7 @@ def scrub_text(text: str, placeholders: Mapping[str, str] = PLACEHOLDERS) -> str
     out: list[str] = []
     last = 0
     for span in find_pii(text):
-        out.append(text[last:span.start])
+        out.append(text[last : span.start])
         out.append(placeholders[span.kind])
         last = span.end
     out.append(text[last:])

@@ -27,8 +27,17 @@ __all__ = ["SECTORS", "SectorGaps", "sector_gaps", "transitions_long"]
 
 #: Sector codes in the order the overview lists them.
 SECTORS: tuple[str, ...] = (
-    "gp", "specialist", "physiotherapy", "chiropractic", "psychology", "dentistry",
-    "podiatry", "hospital", "psychiatry", "municipality", "prehospital",
+    "gp",
+    "specialist",
+    "physiotherapy",
+    "chiropractic",
+    "psychology",
+    "dentistry",
+    "podiatry",
+    "hospital",
+    "psychiatry",
+    "municipality",
+    "prehospital",
 )
 
 _KEY_SEP = "\x1f"  # joins from/to into one unit key; cannot occur in a sector code
@@ -65,10 +74,14 @@ def _sector_order(values: Collection[str]) -> list[str]:
     return known + sorted(v for v in values if v not in SECTORS)
 
 
-def transitions_long(df: pd.DataFrame, *, items: Mapping[str, tuple[str, str]],
-                     problem_codes: Mapping[str, Collection[str]],
-                     keep: Sequence[str] = (), not_scored: Collection[str] = ("na",)
-                     ) -> pd.DataFrame:
+def transitions_long(
+    df: pd.DataFrame,
+    *,
+    items: Mapping[str, tuple[str, str]],
+    problem_codes: Mapping[str, Collection[str]],
+    keep: Sequence[str] = (),
+    not_scored: Collection[str] = ("na",),
+) -> pd.DataFrame:
     """Reshape cross-sector items to one row per respondent and transition.
 
     Parameters
@@ -107,9 +120,16 @@ def transitions_long(df: pd.DataFrame, *, items: Mapping[str, tuple[str, str]],
     return pd.concat(frames, ignore_index=True)
 
 
-def sector_gaps(df: pd.DataFrame, *, unit: str, from_sector: str = "from_sector",
-                to_sector: str = "to_sector", problem: str = "problem",
-                adjusters: Sequence[str] = (), min_n: int = MIN_UNIT_N) -> SectorGaps:
+def sector_gaps(
+    df: pd.DataFrame,
+    *,
+    unit: str,
+    from_sector: str = "from_sector",
+    to_sector: str = "to_sector",
+    problem: str = "problem",
+    adjusters: Sequence[str] = (),
+    min_n: int = MIN_UNIT_N,
+) -> SectorGaps:
     """Case-mix adjusted gap rates per transition, as a matrix and per unit.
 
     Parameters
@@ -170,20 +190,24 @@ def sector_gaps(df: pd.DataFrame, *, unit: str, from_sector: str = "from_sector"
 
     pairs = [str(k).split(_KEY_SEP, 1) for k in fit.units]
     suppressed = fit.unit_nobs < min_n
-    table = pd.DataFrame({
-        "from_sector": [p[0] for p in pairs],
-        "to_sector": [p[1] for p in pairs],
-        "n": fit.unit_nobs,
-        "observed": np.where(suppressed, np.nan, fit.observed),
-        "adjusted": np.where(suppressed, np.nan, fit.adjusted),
-        "se": np.where(suppressed, np.nan, fit.se),
-        "ci_low": np.where(suppressed, np.nan, fit.ci_low),
-        "ci_high": np.where(suppressed, np.nan, fit.ci_high),
-        "suppressed": suppressed,
-    })
+    table = pd.DataFrame(
+        {
+            "from_sector": [p[0] for p in pairs],
+            "to_sector": [p[1] for p in pairs],
+            "n": fit.unit_nobs,
+            "observed": np.where(suppressed, np.nan, fit.observed),
+            "adjusted": np.where(suppressed, np.nan, fit.adjusted),
+            "se": np.where(suppressed, np.nan, fit.se),
+            "ci_low": np.where(suppressed, np.nan, fit.ci_low),
+            "ci_high": np.where(suppressed, np.nan, fit.ci_high),
+            "suppressed": suppressed,
+        }
+    )
     matrix = table.pivot(index="from_sector", columns="to_sector", values="adjusted")
-    matrix = matrix.reindex(index=_sector_order(set(table["from_sector"])),
-                            columns=_sector_order(set(table["to_sector"])))
+    matrix = matrix.reindex(
+        index=_sector_order(set(table["from_sector"])),
+        columns=_sector_order(set(table["to_sector"])),
+    )
     matrix.index.name, matrix.columns.name = "from_sector", "to_sector"
 
     units: dict[tuple[str, str], ItemResult] = {}
@@ -196,8 +220,9 @@ def sector_gaps(df: pd.DataFrame, *, unit: str, from_sector: str = "from_sector"
         part = df.loc[rows, [unit, *adjusters]].copy()
         part[label] = y[rows]
         try:
-            units[(src, dst)] = analyse_item(part, unit=unit, score=label, adjusters=adjusters,
-                                             min_n=min_n, measure="proportion")
+            units[(src, dst)] = analyse_item(
+                part, unit=unit, score=label, adjusters=adjusters, min_n=min_n, measure="proportion"
+            )
         except InputError:
             # e.g. nobody at any unit reported a problem: the regional rate
             # stands, there is just nothing to compare between units.

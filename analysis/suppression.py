@@ -52,8 +52,9 @@ class CellSuppression:
         return self.primary | self.secondary
 
 
-def _protect_line(counts: np.ndarray, hidden: np.ndarray, secondary: np.ndarray,
-                  min_cell: int) -> bool:
+def _protect_line(
+    counts: np.ndarray, hidden: np.ndarray, secondary: np.ndarray, min_cell: int
+) -> bool:
     """Hide the next-smallest cells of one breakdown until subtraction reveals nothing.
 
     A line is safe when no cell is hidden, or at least two are and together
@@ -77,8 +78,9 @@ def _protect_line(counts: np.ndarray, hidden: np.ndarray, secondary: np.ndarray,
         changed = True
 
 
-def suppress_cells(counts: pd.DataFrame | pd.Series, min_cell: int = MIN_CELL, *,
-                   protect_columns: bool = False) -> CellSuppression:
+def suppress_cells(
+    counts: pd.DataFrame | pd.Series, min_cell: int = MIN_CELL, *, protect_columns: bool = False
+) -> CellSuppression:
     """Primary and secondary suppression of a breakdown table.
 
     Parameters
@@ -143,9 +145,16 @@ def suppress_cells(counts: pd.DataFrame | pd.Series, min_cell: int = MIN_CELL, *
     )
 
 
-def breakdown(df: pd.DataFrame, *, unit: str, score: str, by: str,
-              min_cell: int = MIN_CELL, levels: Sequence[object] | None = None,
-              protect_columns: bool = False) -> pd.DataFrame:
+def breakdown(
+    df: pd.DataFrame,
+    *,
+    unit: str,
+    score: str,
+    by: str,
+    min_cell: int = MIN_CELL,
+    levels: Sequence[object] | None = None,
+    protect_columns: bool = False,
+) -> pd.DataFrame:
     """Unit scores broken down by a respondent characteristic, with suppression.
 
     Parameters
@@ -181,8 +190,9 @@ def breakdown(df: pd.DataFrame, *, unit: str, score: str, by: str,
     require_columns(df, [unit, score, by])
     y = numeric_score(df, score)
     keep = np.isfinite(y) & df[by].notna().to_numpy()
-    data = pd.DataFrame({"unit": df[unit].to_numpy()[keep], "level": df[by].to_numpy()[keep],
-                         "y": y[keep]})
+    data = pd.DataFrame(
+        {"unit": df[unit].to_numpy()[keep], "level": df[by].to_numpy()[keep], "y": y[keep]}
+    )
     grouped = data.groupby(["unit", "level"], sort=True)["y"].agg(["size", "mean"])
     counts = grouped["size"].unstack("level", fill_value=0)
     means = grouped["mean"].unstack("level")
@@ -190,11 +200,13 @@ def breakdown(df: pd.DataFrame, *, unit: str, score: str, by: str,
         counts = counts.reindex(columns=list(levels), fill_value=0)
         means = means.reindex(columns=list(levels))
     mask = suppress_cells(counts, min_cell, protect_columns=protect_columns).suppressed
-    out = pd.DataFrame({
-        "n": counts.stack().astype("Int64"),
-        "mean": means.reindex(index=counts.index, columns=counts.columns).stack(),
-        "suppressed": mask.stack(),
-    })
+    out = pd.DataFrame(
+        {
+            "n": counts.stack().astype("Int64"),
+            "mean": means.reindex(index=counts.index, columns=counts.columns).stack(),
+            "suppressed": mask.stack(),
+        }
+    )
     out.index.names = ["unit", "level"]
     out.loc[out["suppressed"], ["n", "mean"]] = pd.NA
     return out.reset_index()

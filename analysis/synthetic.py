@@ -38,7 +38,11 @@ ADJUSTER_LEVELS: Mapping[str, tuple[str, ...]] = {
 }
 #: The five patient-reported adjusters of the national benchmark.
 DEFAULT_ADJUSTERS: tuple[str, ...] = (
-    "age_band", "sex", "general_health", "mental_health", "education",
+    "age_band",
+    "sex",
+    "general_health",
+    "mental_health",
+    "education",
 )
 #: Code of the unscored "not applicable / don't know" answer.
 NOT_APPLICABLE = "9"
@@ -94,8 +98,9 @@ def _cut(latent: np.ndarray, cuts: Sequence[float]) -> np.ndarray:
     return np.searchsorted(np.asarray(cuts), latent).astype(np.int8)
 
 
-def _adjuster_codes(name: str, frailty: np.ndarray, unit_lang: np.ndarray,
-                    rng: np.random.Generator) -> np.ndarray:
+def _adjuster_codes(
+    name: str, frailty: np.ndarray, unit_lang: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     n = len(frailty)
     if name == "age_band":
         return _cut(0.9 * frailty + rng.normal(0, 0.6, n), [-1.2, -0.3, 0.5, 1.3])
@@ -115,11 +120,20 @@ def _adjuster_codes(name: str, frailty: np.ndarray, unit_lang: np.ndarray,
     raise InputError(f"unknown adjuster {name!r}; choose from {', '.join(ADJUSTER_LEVELS)}")
 
 
-def synthetic_survey(n_units: int = 200, n_responses: int = 20_000, items: int | Sequence[str] = 3,
-                     *, adjusters: Sequence[str] = DEFAULT_ADJUSTERS, seed: int = 0,
-                     effect_sd: float = 0.25, casemix_sd: float = 1.0,
-                     item_missing: float = 0.05, not_applicable: float = 0.03,
-                     adjuster_missing: float = 0.02, truth: bool = True) -> SyntheticSurvey:
+def synthetic_survey(
+    n_units: int = 200,
+    n_responses: int = 20_000,
+    items: int | Sequence[str] = 3,
+    *,
+    adjusters: Sequence[str] = DEFAULT_ADJUSTERS,
+    seed: int = 0,
+    effect_sd: float = 0.25,
+    casemix_sd: float = 1.0,
+    item_missing: float = 0.05,
+    not_applicable: float = 0.03,
+    adjuster_missing: float = 0.02,
+    truth: bool = True,
+) -> SyntheticSurvey:
     """Generate survey responses with known unit effects and strong case-mix differences.
 
     Parameters
@@ -161,8 +175,9 @@ def synthetic_survey(n_units: int = 200, n_responses: int = 20_000, items: int |
     """
     if n_units < 2 or n_responses < n_units:
         raise InputError("need at least two units and one response per unit")
-    item_names = tuple(f"q{k + 1:02d}" for k in range(items)) if isinstance(items, int) \
-        else tuple(items)
+    item_names = (
+        tuple(f"q{k + 1:02d}" for k in range(items)) if isinstance(items, int) else tuple(items)
+    )
     adjusters = tuple(adjusters)
     for name in adjusters:
         if name not in ADJUSTER_LEVELS:

@@ -20,7 +20,13 @@ __all__ = ["NEAR_MISS_KINDS", "PII_KINDS", "LabelledComment", "synthetic_comment
 PII_KINDS: tuple[str, ...] = ("cpr", "phone", "email", "name")
 #: Kinds of labelled look-alikes that are not personal data.
 NEAR_MISS_KINDS: tuple[str, ...] = (
-    "date", "amount", "year", "time", "street", "postcode", "duration",
+    "date",
+    "amount",
+    "year",
+    "time",
+    "street",
+    "postcode",
+    "duration",
 )
 
 
@@ -136,19 +142,88 @@ _FILLER = [
     "Tolken kom ikke, så min søn måtte oversætte.",
 ]
 
-_FIRST = ["Mette", "Anne", "Lars", "Jens", "Hanne", "Søren", "Karen", "Peter", "Fatima",
-          "Mikkel", "Louise", "Niels", "Ahmed", "Birgitte", "Ole", "Rikke"]
-_LAST = ["Hansen", "Jensen", "Nielsen", "Pedersen", "Andersen", "Christensen", "Larsen",
-         "Sørensen", "Rasmussen", "Jørgensen", "Madsen", "Kristensen", "Østergaard", "Holm"]
-_STREETS = ["Vestergade", "Nørrebrogade", "Søndergade", "Jens Baggesens Vej",
-            "H.C. Andersens Boulevard", "Niels Juels Gade", "Skolevej", "Kirkevej",
-            "Hospitalsvej", "Banegårdspladsen"]
-_TOWNS = ["Aarhus C", "København N", "Odense SV", "Randers", "Viborg", "Herning",
-          "Silkeborg", "Aalborg Øst", "Holstebro", "Skive"]
-_MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
-           "september", "oktober", "november", "december"]
-_DOMAINS = ["gmail.com", "hotmail.dk", "live.dk", "mail.tele.dk", "outlook.com", "rm.dk",
-            "stofanet.dk", "jubii.dk"]
+_FIRST = [
+    "Mette",
+    "Anne",
+    "Lars",
+    "Jens",
+    "Hanne",
+    "Søren",
+    "Karen",
+    "Peter",
+    "Fatima",
+    "Mikkel",
+    "Louise",
+    "Niels",
+    "Ahmed",
+    "Birgitte",
+    "Ole",
+    "Rikke",
+]
+_LAST = [
+    "Hansen",
+    "Jensen",
+    "Nielsen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Madsen",
+    "Kristensen",
+    "Østergaard",
+    "Holm",
+]
+_STREETS = [
+    "Vestergade",
+    "Nørrebrogade",
+    "Søndergade",
+    "Jens Baggesens Vej",
+    "H.C. Andersens Boulevard",
+    "Niels Juels Gade",
+    "Skolevej",
+    "Kirkevej",
+    "Hospitalsvej",
+    "Banegårdspladsen",
+]
+_TOWNS = [
+    "Aarhus C",
+    "København N",
+    "Odense SV",
+    "Randers",
+    "Viborg",
+    "Herning",
+    "Silkeborg",
+    "Aalborg Øst",
+    "Holstebro",
+    "Skive",
+]
+_MONTHS = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+_DOMAINS = [
+    "gmail.com",
+    "hotmail.dk",
+    "live.dk",
+    "mail.tele.dk",
+    "outlook.com",
+    "rm.dk",
+    "stofanet.dk",
+    "jubii.dk",
+]
 _CPR_WEIGHTS = np.array([4, 3, 2, 7, 6, 5, 4, 3, 2, 1])
 
 
@@ -189,8 +264,12 @@ def _email(rng: np.random.Generator) -> str:
     first = str(rng.choice(_FIRST)).lower().replace("ø", "oe")
     last = str(rng.choice(_LAST)).lower().replace("ø", "oe").replace("æ", "ae")
     style = int(rng.integers(0, 4))
-    local = [f"{first}.{last}", f"{first}{int(rng.integers(1, 99))}", f"{first[0]}{last}",
-             f"{first}_{last}{int(rng.integers(1950, 2005))}"][style]
+    local = [
+        f"{first}.{last}",
+        f"{first}{int(rng.integers(1, 99))}",
+        f"{first[0]}{last}",
+        f"{first}_{last}{int(rng.integers(1950, 2005))}",
+    ][style]
     return f"{local}@{rng.choice(_DOMAINS)}"
 
 
@@ -235,23 +314,33 @@ def _amount(rng: np.random.Generator) -> str:
 def _year(rng: np.random.Generator) -> str:
     first = int(rng.integers(1960, 2025))
     style = int(rng.integers(0, 3))
-    return [str(first), f"{first}-{first + int(rng.integers(1, 4))}",
-            f"{first}/{(first + 1) % 100:02d}"][style]
+    return [
+        str(first),
+        f"{first}-{first + int(rng.integers(1, 4))}",
+        f"{first}/{(first + 1) % 100:02d}",
+    ][style]
 
 
 def _time(rng: np.random.Generator) -> str:
     h, m = int(rng.integers(7, 20)), int(rng.choice([0, 15, 30, 45]))
     style = int(rng.integers(0, 4))
-    return [f"kl. {h}.{m:02d}", f"kl {h:02d}:{m:02d}", f"kl. {h:02d}.{m:02d}-{h + 1:02d}.{m:02d}",
-            f"klokken {h}"][style]
+    return [
+        f"kl. {h}.{m:02d}",
+        f"kl {h:02d}:{m:02d}",
+        f"kl. {h:02d}.{m:02d}-{h + 1:02d}.{m:02d}",
+        f"klokken {h}",
+    ][style]
 
 
 def _street(rng: np.random.Generator) -> str:
     number = int(rng.integers(1, 250))
     style = int(rng.integers(0, 3))
     street = str(rng.choice(_STREETS))
-    return [f"{street} {number}", f"{street} {number}, 2. tv.",
-            f"{street} {number}B, {int(rng.integers(1000, 9990))} {rng.choice(_TOWNS)}"][style]
+    return [
+        f"{street} {number}",
+        f"{street} {number}, 2. tv.",
+        f"{street} {number}B, {int(rng.integers(1000, 9990))} {rng.choice(_TOWNS)}",
+    ][style]
 
 
 def _postcode(rng: np.random.Generator) -> str:
@@ -265,9 +354,17 @@ def _duration(rng: np.random.Generator) -> str:
 
 
 _MAKERS = {
-    "cpr": _cpr, "phone": _phone, "email": _email, "name": _name, "date": _date,
-    "amount": _amount, "year": _year, "time": _time, "street": _street,
-    "postcode": _postcode, "duration": _duration,
+    "cpr": _cpr,
+    "phone": _phone,
+    "email": _email,
+    "name": _name,
+    "date": _date,
+    "amount": _amount,
+    "year": _year,
+    "time": _time,
+    "street": _street,
+    "postcode": _postcode,
+    "duration": _duration,
 }
 
 
@@ -278,8 +375,9 @@ def _fill(template: str, kind: str, value: str, offset: int) -> tuple[str, tuple
     return text, (offset + at, offset + at + len(value), kind)
 
 
-def synthetic_comments(n: int = 1000, seed: int = 0, pii_share: float = 0.5
-                       ) -> list[LabelledComment]:
+def synthetic_comments(
+    n: int = 1000, seed: int = 0, pii_share: float = 0.5
+) -> list[LabelledComment]:
     """Generate labelled Danish-like comments.
 
     Parameters

@@ -22,8 +22,10 @@ GATEWAY_TOKEN = "bench-token"
 def admin_url(cli_value: str | None) -> str:
     url = cli_value or os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgres"):
-        sys.exit("give a PostgreSQL URL: --database-url or TEST_DATABASE_URL "
-                 "(e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        sys.exit(
+            "give a PostgreSQL URL: --database-url or TEST_DATABASE_URL "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     return url
 
 
@@ -31,8 +33,12 @@ def bench_settings():
     from survey_service.settings import load_settings
 
     return dataclasses.replace(
-        load_settings(), secret_key=SECRET, sms_delay_minutes=0, sms_quiet_hours="",
-        sms_reminder_days=None, sms_dedup_days=0,
+        load_settings(),
+        secret_key=SECRET,
+        sms_delay_minutes=0,
+        sms_quiet_hours="",
+        sms_reminder_days=None,
+        sms_dedup_days=0,
     )
 
 
@@ -71,9 +77,14 @@ async def prepare(url: str, messages: int) -> None:
 def worker_env(url: str, gateway_url: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": url, "SECRET_KEY": SECRET, "SMS_BACKEND": "gatewayapi",
-        "GATEWAYAPI_URL": gateway_url, "GATEWAYAPI_TOKEN": GATEWAY_TOKEN,
-        "SMS_DELAY_MINUTES": "0", "SMS_QUIET_HOURS": "", "SMS_REMINDER_DAYS": "",
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "SMS_BACKEND": "gatewayapi",
+        "GATEWAYAPI_URL": gateway_url,
+        "GATEWAYAPI_TOKEN": GATEWAY_TOKEN,
+        "SMS_DELAY_MINUTES": "0",
+        "SMS_QUIET_HOURS": "",
+        "SMS_REMINDER_DAYS": "",
         "PUBLIC_BASE_URL": "https://survey.rm.dk",
         **extra,
     }
@@ -83,7 +94,9 @@ def start_worker(env: dict[str, str], name: str, log_dir: Path) -> subprocess.Po
     log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [sys.executable, "-m", "survey_service", "worker", "--name", name],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 

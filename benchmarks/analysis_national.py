@@ -37,11 +37,14 @@ def _peak_rss_mb() -> float:
 
 
 def national(n_responses: int, n_units: int, n_items: int) -> None:
-    print(f"(a) national year: {n_responses:,} responses, {n_units:,} units, "
-          f"{n_items} items, 5 adjusters")
+    print(
+        f"(a) national year: {n_responses:,} responses, {n_units:,} units, "
+        f"{n_items} items, 5 adjusters"
+    )
     start = time.perf_counter()
-    survey = synthetic_survey(n_units=n_units, n_responses=n_responses, items=n_items,
-                              seed=2024, truth=False)
+    survey = synthetic_survey(
+        n_units=n_units, n_responses=n_responses, items=n_items, seed=2024, truth=False
+    )
     generated = time.perf_counter() - start
     rss_data = _peak_rss_mb()
     print(f"    data generated in {generated:.1f} s; peak RSS with data {rss_data:,.0f} MB")
@@ -49,27 +52,40 @@ def national(n_responses: int, n_units: int, n_items: int) -> None:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a dropped adjuster here would be a bug
-        results = analyse_items(survey.responses, unit="unit", scores=survey.items,
-                                adjusters=survey.adjusters, scoring=likert_score)
+        results = analyse_items(
+            survey.responses,
+            unit="unit",
+            scores=survey.items,
+            adjusters=survey.adjusters,
+            scoring=likert_score,
+        )
     elapsed = time.perf_counter() - start
     rss = _peak_rss_mb()
     frame = results.to_frame()
     flags = frame["flag"].value_counts()
-    print(f"    full analysis of {len(results)} items: {elapsed:.2f} s wall, "
-          f"{elapsed / len(results):.3f} s per item")
+    print(
+        f"    full analysis of {len(results)} items: {elapsed:.2f} s wall, "
+        f"{elapsed / len(results):.3f} s per item"
+    )
     print(f"    peak RSS of the process (ru_maxrss): {rss:,.0f} MB")
-    print(f"    {len(frame):,} unit results; flags: "
-          + ", ".join(f"{k} {v:,}" for k, v in flags.items()))
-    print(f"    goal: < 15 s and < 1,500 MB -> "
-          f"{'met' if elapsed < 15 and rss < 1500 else 'NOT met'}")
+    print(
+        f"    {len(frame):,} unit results; flags: "
+        + ", ".join(f"{k} {v:,}" for k, v in flags.items())
+    )
+    print(
+        f"    goal: < 15 s and < 1,500 MB -> {'met' if elapsed < 15 and rss < 1500 else 'NOT met'}"
+    )
 
 
 def dummy_ols_versus_within(n_units: int, per_unit: int) -> None:
     n = n_units * per_unit
-    print(f"(b) single item, {n_units:,} units, {n:,} respondents, 5 adjusters: "
-          "statsmodels dummy-variable OLS vs within transformation")
-    survey = synthetic_survey(n_units=n_units, n_responses=n, items=1, seed=7, truth=False,
-                              adjuster_missing=0.0)
+    print(
+        f"(b) single item, {n_units:,} units, {n:,} respondents, 5 adjusters: "
+        "statsmodels dummy-variable OLS vs within transformation"
+    )
+    survey = synthetic_survey(
+        n_units=n_units, n_responses=n, items=1, seed=7, truth=False, adjuster_missing=0.0
+    )
     df = survey.responses
     data = pd.DataFrame({"unit": df["unit"].astype(str), "y": likert_score(df["q01"])})
     for a in survey.adjusters:
@@ -102,16 +118,20 @@ def dummy_ols_versus_within(n_units: int, per_unit: int) -> None:
     diff = float(np.max(np.abs(theirs - ours.adjusted)))
     print(f"    statsmodels ols(formula) fit + predict: {t_sm:.2f} s")
     print(f"    analysis.analyse_item (everything):     {t_ours:.3f} s")
-    print(f"    ratio {t_sm / t_ours:,.0f}x (goal > 100x); largest |difference| of adjusted "
-          f"scores {diff:.2e} (goal < 1e-8)")
+    print(
+        f"    ratio {t_sm / t_ours:,.0f}x (goal > 100x); largest |difference| of adjusted "
+        f"scores {diff:.2e} (goal < 1e-8)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a quick run on small data")
     args = parser.parse_args()
-    print(f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-          f"{os.cpu_count()} cores, {platform.machine()}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+        f"{os.cpu_count()} cores, {platform.machine()}"
+    )
     if args.small:
         national(n_responses=220_000, n_units=830, n_items=5)
         dummy_ols_versus_within(n_units=300, per_unit=25)

@@ -57,20 +57,28 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
 
     async def report_later(userref: str, message_id: int) -> None:
         await asyncio.sleep(rng.uniform(0.1, 1.0))  # the provider's report latency
-        await record_delivery({"id": message_id, "status": "DELIVERED", "userref": userref},
-                              settings, utc_now())
+        await record_delivery(
+            {"id": message_id, "status": "DELIVERED", "userref": userref}, settings, utc_now()
+        )
 
     def on_accept(userref: str, message_id: int) -> None:  # called from the server thread
         def schedule() -> None:
             task = loop.create_task(report_later(userref, message_id))
             reports.add(task)
             task.add_done_callback(reports.discard)
+
         loop.call_soon_threadsafe(schedule)
 
-    gateway = StandinGateway(Behaviour(
-        token=GATEWAY_TOKEN, fail_rate=0.20, timeout_rate=0.05, hold_seconds=1.5,
-        accept_on_timeout=0.5, seed=args.seed,
-    )).start()
+    gateway = StandinGateway(
+        Behaviour(
+            token=GATEWAY_TOKEN,
+            fail_rate=0.20,
+            timeout_rate=0.05,
+            hold_seconds=1.5,
+            accept_on_timeout=0.5,
+            seed=args.seed,
+        )
+    ).start()
     if not args.no_reports:
         original = gateway._accept
 
@@ -81,9 +89,16 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
 
         gateway._accept = accept  # type: ignore[method-assign]
     env = worker_env(
-        url, gateway.url, SMS_TIMEOUT_SECONDS="0.5", SMS_RETRY_BASE_SECONDS="0.2",
-        SMS_RETRY_MAX_SECONDS="2", SMS_MAX_ATTEMPTS="40", SMS_LEASE_SECONDS="6",
-        SMS_POLL_SECONDS="0.2", SMS_BATCH_SIZE="20", SMS_UNKNOWN_OUTCOME_WAIT_SECONDS="3",
+        url,
+        gateway.url,
+        SMS_TIMEOUT_SECONDS="0.5",
+        SMS_RETRY_BASE_SECONDS="0.2",
+        SMS_RETRY_MAX_SECONDS="2",
+        SMS_MAX_ATTEMPTS="40",
+        SMS_LEASE_SECONDS="6",
+        SMS_POLL_SECONDS="0.2",
+        SMS_BATCH_SIZE="20",
+        SMS_UNKNOWN_OUTCOME_WAIT_SECONDS="3",
         GATEWAYAPI_WEBHOOK_SECRET="" if args.no_reports else "reports-on",
     )
     started = time.perf_counter()
@@ -99,8 +114,11 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
                 workers[victim].send_signal(signal.SIGKILL)
                 workers[victim].wait()
                 killed += 1
-                print(f"  t={elapsed:4.1f}s SIGKILL worker {workers[victim].pid}; "
-                      "a new one takes its place", flush=True)
+                print(
+                    f"  t={elapsed:4.1f}s SIGKILL worker {workers[victim].pid}; "
+                    "a new one takes its place",
+                    flush=True,
+                )
                 workers[victim] = start_worker(env, f"chaos-r{killed}", log_dir)
             open_messages = await OutboxMessage.count().where(
                 OutboxMessage.status.is_in(["pending", "sending"])
@@ -114,8 +132,10 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
         stop_workers(workers)
         gateway.stop()
     await sweep(utc_now(), settings)
-    keys = {r["idempotency_key"]: r["status"] for r in await OutboxMessage.select(
-        OutboxMessage.idempotency_key, OutboxMessage.status)}
+    keys = {
+        r["idempotency_key"]: r["status"]
+        for r in await OutboxMessage.select(OutboxMessage.idempotency_key, OutboxMessage.status)
+    }
     stats = await outbox_stats()
     kept = await SmsContact.count().where(SmsContact.phone.is_not_null())
     await piccolo_conf.DB.close_connection_pool()
@@ -139,15 +159,18 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--limit", type=float, default=300, help="give up after seconds")
-    parser.add_argument("--no-reports", action="store_true",
-                        help="no delivery reports: timeouts are simply retried")
+    parser.add_argument(
+        "--no-reports", action="store_true", help="no delivery reports: timeouts are simply retried"
+    )
     args = parser.parse_args()
     admin = admin_url(args.database_url)
     name = f"bench_outbox_chaos_{os.getpid()}"
     log_dir = Path(tempfile.mkdtemp(prefix="outbox-chaos-"))
-    print(f"outbox chaos run, PostgreSQL, {args.messages:,} messages, gateway fails 20% and "
-          f"times out 5%, 2 workers, 2 SIGKILLs, delivery reports "
-          f"{'off' if args.no_reports else 'on'}, seed {args.seed}; logs in {log_dir}")
+    print(
+        f"outbox chaos run, PostgreSQL, {args.messages:,} messages, gateway fails 20% and "
+        f"times out 5%, 2 workers, 2 SIGKILLs, delivery reports "
+        f"{'off' if args.no_reports else 'on'}, seed {args.seed}; logs in {log_dir}"
+    )
     url = asyncio.run(create_scratch_database(admin, name))
     try:
         asyncio.run(prepare(url, args.messages))
@@ -155,12 +178,16 @@ def main() -> None:
     finally:
         asyncio.run(drop_scratch_database(admin, name))
     n = r["messages"]
-    print(f"  finished in {r['elapsed']:.1f}s, {r['requests']:,} gateway requests "
-          f"({r['requests'] / n:.2f} per message)")
+    print(
+        f"  finished in {r['elapsed']:.1f}s, {r['requests']:,} gateway requests "
+        f"({r['requests'] / n:.2f} per message)"
+    )
     print(f"  lost:        {r['lost']} of {n:,}   (goal 0)")
     print(f"  duplicates:  {r['duplicates']} ({r['duplicates'] / n:.2%})   (goal <= 1%, counted)")
-    print(f"  dead letters: {r['dead']}; leases that ran out (possible duplicates): "
-          f"{r['lease_expiries']}")
+    print(
+        f"  dead letters: {r['dead']}; leases that ran out (possible duplicates): "
+        f"{r['lease_expiries']}"
+    )
     print(f"  phone numbers still stored: {r['numbers_kept']}   (goal 0)")
     ok = r["lost"] == 0 and r["duplicates"] <= 0.01 * n and r["numbers_kept"] == 0
     print(f"  {'PASS' if ok else 'FAIL'}")

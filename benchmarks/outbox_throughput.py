@@ -85,12 +85,16 @@ def main() -> None:
     args = parser.parse_args()
     admin = admin_url(args.database_url)
     log_dir = Path(tempfile.mkdtemp(prefix="outbox-bench-"))
-    print(f"outbox throughput, PostgreSQL, {args.messages:,} messages, batch {args.batch}, "
-          f"stand-in gateway on 127.0.0.1, {os.cpu_count()} CPU(s); logs in {log_dir}")
+    print(
+        f"outbox throughput, PostgreSQL, {args.messages:,} messages, batch {args.batch}, "
+        f"stand-in gateway on 127.0.0.1, {os.cpu_count()} CPU(s); logs in {log_dir}"
+    )
     for workers in args.workers:
         r = run(admin, args.messages, workers, args.batch, log_dir)
-        print(f"  {workers} worker(s): {r['steady']:7.0f} msg/s steady, "
-              f"{r['wall']:7.0f} msg/s incl. start-up, {r['duplicates']} duplicates")
+        print(
+            f"  {workers} worker(s): {r['steady']:7.0f} msg/s steady, "
+            f"{r['wall']:7.0f} msg/s incl. start-up, {r['duplicates']} duplicates"
+        )
 
 
 if __name__ == "__main__":

@@ -31,9 +31,11 @@ def main() -> None:
     print(f"{ev.n_comments:,} generated comments (seed {args.seed})")
     for kind in ("cpr", "phone", "email", "name"):
         print(f"  {kind:<6} recall {ev.recall[kind]:7.2%} of {ev.n_true[kind]:,}")
-    print(f"  false positives: {ev.false_positive_rate:.2%} of {ev.n_near_misses:,} near-miss "
-          f"spans; {ev.clean_comments_altered:.2%} of {ev.n_clean_comments:,} comments "
-          "without personal data altered")
+    print(
+        f"  false positives: {ev.false_positive_rate:.2%} of {ev.n_near_misses:,} near-miss "
+        f"spans; {ev.clean_comments_altered:.2%} of {ev.n_clean_comments:,} comments "
+        "without personal data altered"
+    )
     print("  goals: CPR >= 99.5%, phone >= 99%, false positives <= 1%")
     print(f"  speed: {ev.n_comments / elapsed:,.0f} comments/s")
 

@@ -8,10 +8,17 @@ import click
 
 from survey_service.cli.common import fail, open_database, run
 
-_FORMAT = click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg",
-                       show_default=True, help="File format.")
-_OUT = click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                    help="File to write.")
+_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png"]),
+    default="svg",
+    show_default=True,
+    help="File format.",
+)
+_OUT = click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
 
 
 @click.group()
@@ -46,8 +53,14 @@ def poster(code: str, size: str, fmt: str, out: Path) -> None:
 @click.option("--questionnaire", default=None, help="Questionnaire slug (default: by sector).")
 @_FORMAT
 @_OUT
-def slip(code: str, visit_date: str | None, language: str | None, questionnaire: str | None,
-         fmt: str, out: Path) -> None:
+def slip(
+    code: str,
+    visit_date: str | None,
+    language: str | None,
+    questionnaire: str | None,
+    fmt: str,
+    out: Path,
+) -> None:
     """A slip with a single-use link for one visit (channel receipt)."""
     from survey_service.cli.visits import _intake_context, _practice
     from survey_service.distribution.intake import VisitProblems, parse_visit_date
@@ -64,8 +77,15 @@ def slip(code: str, visit_date: str | None, language: str | None, questionnaire:
     async def go():
         practice = await _practice(code)
         context = await _intake_context(settings)
-        return await issue_slip(practice, context, visit_date=date, language=language,
-                                questionnaire=questionnaire, fmt=fmt, now=now)
+        return await issue_slip(
+            practice,
+            context,
+            visit_date=date,
+            language=language,
+            questionnaire=questionnaire,
+            fmt=fmt,
+            now=now,
+        )
 
     try:
         content, _ = run(go())

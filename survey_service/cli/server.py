@@ -26,8 +26,13 @@ def _serve(app, host: str, port: int, workers: int = 1) -> None:
     # access_log=False: uvicorn's own access log would print survey tokens and
     # client IPs; the app logs a redacted line per request instead.
     uvicorn.run(
-        app, host=host, port=port, access_log=False, log_level="info",
-        workers=workers, factory=isinstance(app, str),
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+        workers=workers,
+        factory=isinstance(app, str),
     )
 
 
@@ -41,8 +46,13 @@ def _load_catalogue():
 @click.command()
 @_HOST
 @_PORT
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes (one per core on PostgreSQL; the app is stateless).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (one per core on PostgreSQL; the app is stateless).",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app (run `survey-service db migrate` first)."""
     settings = open_database()

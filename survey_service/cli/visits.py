@@ -106,12 +106,16 @@ def rates(code: str, start: str | None, end: str | None) -> None:
         return await response_rates(practice.id, first, add_months(last, 1))
 
     rows = run(go())
-    click.echo(f"{'month':8} {'channel':8} {'invited':>8} {'sent':>6} {'deliv.':>7} "
-               f"{'failed':>7} {'answered':>9} {'rate':>6}")
+    click.echo(
+        f"{'month':8} {'channel':8} {'invited':>8} {'sent':>6} {'deliv.':>7} "
+        f"{'failed':>7} {'answered':>9} {'rate':>6}"
+    )
     for r in rows:
         rate = f"{r.response_rate:.0%}" if r.response_rate is not None else "-"
-        click.echo(f"{r.month:8} {r.channel:8} {r.invitations:8} {r.sent:6} {r.delivered:7} "
-                   f"{r.failed:7} {r.answered:9} {rate:>6}")
+        click.echo(
+            f"{r.month:8} {r.channel:8} {r.invitations:8} {r.sent:6} {r.delivered:7} "
+            f"{r.failed:7} {r.answered:9} {rate:>6}"
+        )
 
 
 def _month(value: str | None, option: str) -> dt.date | None:

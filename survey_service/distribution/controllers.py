@@ -54,7 +54,8 @@ def app_settings(state: State) -> Settings:
 def intake_context(state: State) -> IntakeContext:
     catalogue_state = state.catalogue
     return IntakeContext(
-        settings=app_settings(state), catalogue=catalogue_state.catalogue,
+        settings=app_settings(state),
+        catalogue=catalogue_state.catalogue,
         version_ids=catalogue_state.ids,
     )
 
@@ -67,7 +68,8 @@ async def authenticated_practice(request: Request) -> Practice:
         practice = await practice_for_api_key(key.strip())
     if practice is None:
         raise ApiError(
-            status_code=HTTP_401_UNAUTHORIZED, detail="authorization: a valid API key is needed",
+            status_code=HTTP_401_UNAUTHORIZED,
+            detail="authorization: a valid API key is needed",
             headers={"www-authenticate": "Bearer"},
         )
     return practice
@@ -76,8 +78,10 @@ async def authenticated_practice(request: Request) -> Practice:
 def require_own(practice: Practice, codes: set[object]) -> None:
     """403 when a request names another practice (whether or not it exists)."""
     if any(isinstance(c, str) and c != practice.code for c in codes):
-        raise ApiError(status_code=HTTP_403_FORBIDDEN,
-                       detail="practice: this API key belongs to another practice")
+        raise ApiError(
+            status_code=HTTP_403_FORBIDDEN,
+            detail="practice: this API key belongs to another practice",
+        )
 
 
 async def authorised_practice(request: Request, code: str) -> Practice:
@@ -123,8 +127,10 @@ class DistributionApi(Controller):
     tags = ("distribution",)
 
     @post(
-        "/visits", summary="Report visits: each patient gets one SMS invitation",
-        status_code=HTTP_202_ACCEPTED, responses=error_responses(401, 403, 422, 503),
+        "/visits",
+        summary="Report visits: each patient gets one SMS invitation",
+        status_code=HTTP_202_ACCEPTED,
+        responses=error_responses(401, 403, 422, 503),
         description=(
             "`Authorization: Bearer API_KEY`. Body: one visit `{practice, visit_date "
             "(YYYY-MM-DD), phone, questionnaire?, language? (da|en)}` or a list of them "
@@ -163,17 +169,23 @@ class DistributionApi(Controller):
         content = {
             "accepted": len(outcomes) - rejected,
             "invited": sum(o.status == INVITED for o in outcomes),
-            "rejected": rejected, "results": results,
+            "rejected": rejected,
+            "results": results,
         }
         return Response(content, status_code=HTTP_202_ACCEPTED)
 
     @get(
-        "/practices/{code:str}/poster", summary="The practice's QR poster (SVG or PNG)",
-        media_type="image/svg+xml", operation_class=ImageOperation,
+        "/practices/{code:str}/poster",
+        summary="The practice's QR poster (SVG or PNG)",
+        media_type="image/svg+xml",
+        operation_class=ImageOperation,
         responses=error_responses(401, 403, 422, 503),
     )
     async def poster(
-        self, request: Request, state: State, code: str,
+        self,
+        request: Request,
+        state: State,
+        code: str,
         size: Annotated[str, QueryParameter(description="A4 or A5")] = "A4",
         fmt: Annotated[str, QueryParameter(name="format", description="svg or png")] = "svg",
     ) -> Response[bytes]:
@@ -187,13 +199,20 @@ class DistributionApi(Controller):
             raise _problem(errors)
         url = poster_url(app_settings(state).public_base_url, practice.code)
         content, media_type = render(poster_layout(practice.name, url, size), fmt)
-        return Response(content, media_type=media_type, headers={
-            "content-disposition": f'inline; filename="poster-{practice.code}-{size}.{fmt}"',
-        })
+        return Response(
+            content,
+            media_type=media_type,
+            headers={
+                "content-disposition": f'inline; filename="poster-{practice.code}-{size}.{fmt}"',
+            },
+        )
 
     @post(
-        "/slips", summary="A QR slip with a single-use link for one visit",
-        status_code=200, media_type="image/svg+xml", operation_class=ImageOperation,
+        "/slips",
+        summary="A QR slip with a single-use link for one visit",
+        status_code=200,
+        media_type="image/svg+xml",
+        operation_class=ImageOperation,
         responses=error_responses(401, 403, 422, 503),
         description=(
             "Body `{practice, visit_date, language?, questionnaire?, format? (svg|png)}`. "
@@ -226,8 +245,13 @@ class DistributionApi(Controller):
             raise _problem(errors)
         try:
             content, media_type = await issue_slip(
-                practice, intake_context(state), visit_date=visit_date, language=language,
-                questionnaire=questionnaire, fmt=fmt, now=now,
+                practice,
+                intake_context(state),
+                visit_date=visit_date,
+                language=language,
+                questionnaire=questionnaire,
+                fmt=fmt,
+                now=now,
             )
         except VisitProblems as exc:
             raise _problem(exc.errors) from None
@@ -235,11 +259,14 @@ class DistributionApi(Controller):
         return Response(content, media_type=media_type, headers={"cache-control": "no-store"})
 
     @get(
-        "/practices/{code:str}/response-rates", summary="Invitations sent, delivered, answered",
+        "/practices/{code:str}/response-rates",
+        summary="Invitations sent, delivered, answered",
         responses=error_responses(401, 403, 422, 503),
     )
     async def rates(
-        self, request: Request, code: str,
+        self,
+        request: Request,
+        code: str,
         start: Annotated[str | None, QueryParameter(name="from", description="YYYY-MM")] = None,
         end: Annotated[
             str | None, QueryParameter(name="to", description="YYYY-MM, inclusive")
@@ -258,15 +285,26 @@ class DistributionApi(Controller):
         return {
             "practice": practice.code,
             "rows": [
-                {"month": r.month, "channel": r.channel, "invitations": r.invitations,
-                 "sent": r.sent, "delivered": r.delivered, "failed": r.failed,
-                 "answered": r.answered, "response_rate": r.response_rate}
+                {
+                    "month": r.month,
+                    "channel": r.channel,
+                    "invitations": r.invitations,
+                    "sent": r.sent,
+                    "delivered": r.delivered,
+                    "failed": r.failed,
+                    "answered": r.answered,
+                    "response_rate": r.response_rate,
+                }
                 for r in rows
             ],
         }
 
-    @post("/sms/status", summary="GatewayAPI delivery-status webhook", status_code=200,
-          include_in_schema=False)
+    @post(
+        "/sms/status",
+        summary="GatewayAPI delivery-status webhook",
+        status_code=200,
+        include_in_schema=False,
+    )
     async def delivery_status(self, request: Request, state: State) -> dict[str, str]:
         secret = app_settings(state).gatewayapi_webhook_secret
         if not secret:
@@ -292,4 +330,3 @@ def _month(value: str | None, name: str, errors: dict[str, str]) -> dt.date | No
             pass
     errors[name] = "use YYYY-MM"
     return None
-

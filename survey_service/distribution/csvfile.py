@@ -18,12 +18,20 @@ from survey_service.distribution.intake import MAX_BATCH
 
 #: column name (lower case) -> field
 COLUMNS = {
-    "visit_date": "visit_date", "date": "visit_date", "dato": "visit_date",
+    "visit_date": "visit_date",
+    "date": "visit_date",
+    "dato": "visit_date",
     "besøgsdato": "visit_date",
-    "phone": "phone", "mobile": "phone", "telephone": "phone", "telefon": "phone",
-    "mobil": "phone", "telefonnummer": "phone",
-    "language": "language", "sprog": "language",
-    "questionnaire": "questionnaire", "spørgeskema": "questionnaire",
+    "phone": "phone",
+    "mobile": "phone",
+    "telephone": "phone",
+    "telefon": "phone",
+    "mobil": "phone",
+    "telefonnummer": "phone",
+    "language": "language",
+    "sprog": "language",
+    "questionnaire": "questionnaire",
+    "spørgeskema": "questionnaire",
 }
 REQUIRED = ("visit_date", "phone")
 MAX_ROWS = 50 * MAX_BATCH

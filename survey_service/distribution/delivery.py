@@ -24,8 +24,8 @@ from survey_service.settings import Settings
 DELIVERED_STATES = frozenset({"DELIVERED"})
 FAILED_STATES = frozenset({"UNDELIVERABLE", "EXPIRED", "REJECTED", "DELETED", "SKIPPED"})
 #: every state GatewayAPI documents except UNKNOWN: the provider has the message
-KNOWN_STATES = DELIVERED_STATES | FAILED_STATES | frozenset(
-    {"SCHEDULED", "BUFFERED", "ENROUTE", "ACCEPTED"}
+KNOWN_STATES = (
+    DELIVERED_STATES | FAILED_STATES | frozenset({"SCHEDULED", "BUFFERED", "ENROUTE", "ACCEPTED"})
 )
 
 
@@ -65,6 +65,7 @@ def verify_jwt(token: str, secret: str) -> dict:
 
 def sign_jwt(claims: dict, secret: str) -> str:
     """HS256 JWT (used by the tests and benchmarks' stand-in gateway)."""
+
     def enc(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -94,12 +95,16 @@ async def record_delivery(report: dict, settings: Settings, now: dt.datetime) ->
         outcome = "failed"
     else:
         return await OutboxMessage.exists().where(OutboxMessage.idempotency_key == userref)
-    updated = await OutboxMessage.update({OutboxMessage.delivery: outcome}).where(
-        (OutboxMessage.idempotency_key == userref)
-        & (OutboxMessage.status == SENT)
-        # a late transient-then-final reordering must not undo "delivered"
-        & (OutboxMessage.delivery != "delivered")
-    ).returning(OutboxMessage.id)
+    updated = (
+        await OutboxMessage.update({OutboxMessage.delivery: outcome})
+        .where(
+            (OutboxMessage.idempotency_key == userref)
+            & (OutboxMessage.status == SENT)
+            # a late transient-then-final reordering must not undo "delivered"
+            & (OutboxMessage.delivery != "delivered")
+        )
+        .returning(OutboxMessage.id)
+    )
     return bool(updated) or await OutboxMessage.exists().where(
         OutboxMessage.idempotency_key == userref
     )

@@ -109,10 +109,19 @@ class FileGateway:
         self.path = path
 
     async def send(self, sms: OutgoingSms) -> str:
-        line = json.dumps({
-            "id": str(sms.message_id), "to": sms.to, "body": sms.body,
-            "idempotency_key": sms.idempotency_key, "kind": sms.kind,
-        }, ensure_ascii=False) + "\n"
+        line = (
+            json.dumps(
+                {
+                    "id": str(sms.message_id),
+                    "to": sms.to,
+                    "body": sms.body,
+                    "idempotency_key": sms.idempotency_key,
+                    "kind": sms.kind,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
         await asyncio.to_thread(self._append, line.encode())
         return f"file-{sms.message_id}"
 
@@ -144,7 +153,11 @@ class GatewayApiGateway:
     name = "gatewayapi"
 
     def __init__(
-        self, base_url: str, token: str, sender: str, timeout: float,
+        self,
+        base_url: str,
+        token: str,
+        sender: str,
+        timeout: float,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         if not token:
@@ -152,7 +165,8 @@ class GatewayApiGateway:
         self._url = base_url.rstrip("/") + "/rest/mtsms"
         self._sender = sender
         self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout), auth=(token, ""),
+            timeout=httpx.Timeout(timeout),
+            auth=(token, ""),
             limits=httpx.Limits(max_connections=40),  # GatewayAPI's per-IP connection limit
         )
 
@@ -167,7 +181,9 @@ class GatewayApiGateway:
             payload["encoding"] = "UCS2"
         try:
             response = await self._client.post(
-                self._url, json=payload, headers={"Idempotency-Key": sms.idempotency_key},
+                self._url,
+                json=payload,
+                headers={"Idempotency-Key": sms.idempotency_key},
             )
         except (httpx.ConnectTimeout, httpx.PoolTimeout):
             # The request never left: no doubt about the outcome.
@@ -218,9 +234,9 @@ def make_gateway(settings: Settings) -> SmsGateway:
                 f"SMS_SENDER={sender!r}: up to 11 letters and digits, or up to 15 digits"
             )
         return GatewayApiGateway(
-            settings.gatewayapi_url, settings.gatewayapi_token, settings.sms_sender,
+            settings.gatewayapi_url,
+            settings.gatewayapi_token,
+            settings.sms_sender,
             settings.sms_timeout_seconds,
         )
-    raise GatewayConfigError(
-        f"SMS_BACKEND={backend!r}: use console, file:/ABS/PATH or gatewayapi"
-    )
+    raise GatewayConfigError(f"SMS_BACKEND={backend!r}: use console, file:/ABS/PATH or gatewayapi")

@@ -91,7 +91,8 @@ async def requeue_dead(now: dt.datetime) -> int:
             )
             RETURNING id
             """,
-            now, now,
+            now,
+            now,
         )
     return len(rows)
 
@@ -107,7 +108,9 @@ class OutboxStats:
 
 async def outbox_stats() -> OutboxStats:
     rows = await OutboxMessage.select(
-        OutboxMessage.kind, OutboxMessage.status, Count(alias="n"),
+        OutboxMessage.kind,
+        OutboxMessage.status,
+        Count(alias="n"),
         Sum(OutboxMessage.lease_expiries, alias="expiries"),
     ).group_by(OutboxMessage.kind, OutboxMessage.status)
     kept = await SmsContact.count().where(SmsContact.phone.is_not_null())

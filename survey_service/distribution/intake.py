@@ -109,8 +109,11 @@ def parse_visit(raw: object, today: dt.date) -> Visit:
         raise VisitProblems(errors)
     assert visit_date is not None and isinstance(practice, str)
     return Visit(
-        practice=practice.strip(), visit_date=visit_date, phone=phone,
-        questionnaire=questionnaire or None, language=language or None,
+        practice=practice.strip(),
+        visit_date=visit_date,
+        phone=phone,
+        questionnaire=questionnaire or None,
+        language=language or None,
     )
 
 
@@ -153,9 +156,11 @@ def questionnaire_version_id(context: IntakeContext, sector: str, slug: str | No
     else:
         q = context.catalogue.for_sector(sector)
         if q is None:
-            raise VisitProblems({
-                "questionnaire": f"none is published for sector {sector!r}; name one",
-            })
+            raise VisitProblems(
+                {
+                    "questionnaire": f"none is published for sector {sector!r}; name one",
+                }
+            )
     try:
         return context.version_ids[(q.slug, q.version)]
     except KeyError:
@@ -171,7 +176,10 @@ def sms_language(visit: Visit) -> str:
 
 
 async def register_visit(
-    visit: Visit, practice: Practice, context: IntakeContext, now: dt.datetime,
+    visit: Visit,
+    practice: Practice,
+    context: IntakeContext,
+    now: dt.datetime,
 ) -> VisitOutcome:
     """Queue an invitation SMS for ``visit`` unless the patient is a duplicate or opted out."""
     settings = context.settings
@@ -188,16 +196,27 @@ async def register_visit(
         if earlier is not None:
             return VisitOutcome(DUPLICATE, earlier)
         invitation_id, token = await issue_invitation_row(
-            practice.id, version_id, visit_date=visit.visit_date, channel="sms",
-            language=visit.language or "", valid_days=settings.token_days, now=now,
+            practice.id,
+            version_id,
+            visit_date=visit.visit_date,
+            channel="sms",
+            language=visit.language or "",
+            valid_days=settings.token_days,
+            now=now,
         )
         await SmsContact(
-            invitation=invitation_id, phone=visit.phone, phone_key=key,
+            invitation=invitation_id,
+            phone=visit.phone,
+            phone_key=key,
             sealed_token=seal_token(token, invitation_id, settings.secret_key),
         ).save()
         await OutboxMessage(
-            invitation=invitation_id, kind=INVITATION, language=sms_language(visit),
-            status=PENDING, idempotency_key=uuid.uuid4().hex, created_at=now,
+            invitation=invitation_id,
+            kind=INVITATION,
+            language=sms_language(visit),
+            status=PENDING,
+            idempotency_key=uuid.uuid4().hex,
+            created_at=now,
             due_at=first_send_at(
                 now, settings.sms_delay_minutes, parse_quiet_hours(settings.sms_quiet_hours)
             ),
@@ -211,17 +230,24 @@ async def _earlier_invitation(
     if settings.sms_dedup_days <= 0:
         return None
     window = dt.timedelta(days=settings.sms_dedup_days)
-    row = await SmsContact.select(SmsContact.invitation).where(
-        (SmsContact.phone_key == key)
-        & (SmsContact.invitation.practice == practice_id)
-        & (SmsContact.invitation.visit_date > visit_date - window)
-        & (SmsContact.invitation.visit_date < visit_date + window)
-    ).first()
+    row = (
+        await SmsContact.select(SmsContact.invitation)
+        .where(
+            (SmsContact.phone_key == key)
+            & (SmsContact.invitation.practice == practice_id)
+            & (SmsContact.invitation.visit_date > visit_date - window)
+            & (SmsContact.invitation.visit_date < visit_date + window)
+        )
+        .first()
+    )
     return row["invitation"] if row else None
 
 
 async def register_visits(
-    rows: list[object], practice: Practice, context: IntakeContext, now: dt.datetime,
+    rows: list[object],
+    practice: Practice,
+    context: IntakeContext,
+    now: dt.datetime,
 ) -> list[VisitOutcome]:
     """Each row on its own: bad rows are rejected with reasons, good ones kept."""
     today = local_today(now)

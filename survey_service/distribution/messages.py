@@ -94,7 +94,13 @@ def _lines(kind: str, language: str, link: str, stop_link: str) -> tuple[str, st
 
 
 def compose_sms(
-    kind: str, language: str, *, practice_name: str, sector: str, link: str, stop_link: str,
+    kind: str,
+    language: str,
+    *,
+    practice_name: str,
+    sector: str,
+    link: str,
+    stop_link: str,
 ) -> SmsText:
     """The text of an invitation or reminder SMS (see the module docstring)."""
     main, stop = _lines(kind, language, link, stop_link)

@@ -31,9 +31,11 @@ async def key_for_token(token: str) -> str | None:
     """The keyed hash of the number an SMS link was sent to, if still known."""
     if not looks_like_token(token):
         return None
-    row = await SmsContact.select(SmsContact.phone_key).where(
-        SmsContact.invitation.token_hash == hash_token(token)
-    ).first()
+    row = (
+        await SmsContact.select(SmsContact.phone_key)
+        .where(SmsContact.invitation.token_hash == hash_token(token))
+        .first()
+    )
     return row["phone_key"] if row else None
 
 
@@ -64,4 +66,3 @@ async def opt_out_key(key: str, now: dt.datetime) -> None:
 
 async def is_opted_out(key: str) -> bool:
     return await OptOut.exists().where(OptOut.phone_key == key)
-

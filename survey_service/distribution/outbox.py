@@ -83,8 +83,13 @@ async def claim_due(now: dt.datetime, limit: int, lease_seconds: float) -> list[
         rows = await OutboxMessage.raw(sql, claim, lease_until, now, now, limit)
     return [
         Claimed(
-            id=r["id"], invitation_id=r["invitation"], kind=r["kind"], language=r["language"],
-            attempts=r["attempts"], idempotency_key=r["idempotency_key"], claim=claim,
+            id=r["id"],
+            invitation_id=r["invitation"],
+            kind=r["kind"],
+            language=r["language"],
+            attempts=r["attempts"],
+            idempotency_key=r["idempotency_key"],
+            claim=claim,
         )
         for r in sorted(rows, key=lambda r: r["id"])
     ]
@@ -99,7 +104,10 @@ def _held(message: Claimed):
 
 
 async def mark_sent(
-    message: Claimed, now: dt.datetime, provider_id: str, settings: Settings,
+    message: Claimed,
+    now: dt.datetime,
+    provider_id: str,
+    settings: Settings,
     quiet: QuietHours | None,
 ) -> bool:
     """Record a send; schedule the one reminder; erase the number if nothing is left.
@@ -107,20 +115,33 @@ async def mark_sent(
     False when the lease was lost meanwhile (another worker owns the message).
     """
     async with write_transaction():
-        done = await OutboxMessage.update({
-            OutboxMessage.status: SENT, OutboxMessage.sent_at: now,
-            OutboxMessage.provider_id: provider_id[:64], OutboxMessage.last_error: "",
-            OutboxMessage.lease_until: None, OutboxMessage.claim: None,
-        }).where(_held(message)).returning(OutboxMessage.id)
+        done = (
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: SENT,
+                    OutboxMessage.sent_at: now,
+                    OutboxMessage.provider_id: provider_id[:64],
+                    OutboxMessage.last_error: "",
+                    OutboxMessage.lease_until: None,
+                    OutboxMessage.claim: None,
+                }
+            )
+            .where(_held(message))
+            .returning(OutboxMessage.id)
+        )
         if not done:
             return False
-        await _after_sent(message.invitation_id, message.kind, message.language, now,
-                          settings, quiet)
+        await _after_sent(
+            message.invitation_id, message.kind, message.language, now, settings, quiet
+        )
     return True
 
 
 async def settle_as_sent(
-    idempotency_key: str, provider_id: str, now: dt.datetime, settings: Settings,
+    idempotency_key: str,
+    provider_id: str,
+    now: dt.datetime,
+    settings: Settings,
     quiet: QuietHours | None,
 ) -> bool:
     """Record a send learnt from the provider's delivery report.
@@ -130,22 +151,34 @@ async def settle_as_sent(
     is not sent a second time. True if this changed the message.
     """
     async with write_transaction():
-        done = await OutboxMessage.update({
-            OutboxMessage.status: SENT, OutboxMessage.sent_at: now,
-            OutboxMessage.provider_id: provider_id[:64], OutboxMessage.last_error: "",
-            OutboxMessage.lease_until: None, OutboxMessage.claim: None,
-        }).where(
-            (OutboxMessage.idempotency_key == idempotency_key)
-            & OutboxMessage.status.is_in([PENDING, SENDING, DEAD])
-        ).returning(OutboxMessage.invitation, OutboxMessage.kind, OutboxMessage.language)
+        done = (
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: SENT,
+                    OutboxMessage.sent_at: now,
+                    OutboxMessage.provider_id: provider_id[:64],
+                    OutboxMessage.last_error: "",
+                    OutboxMessage.lease_until: None,
+                    OutboxMessage.claim: None,
+                }
+            )
+            .where(
+                (OutboxMessage.idempotency_key == idempotency_key)
+                & OutboxMessage.status.is_in([PENDING, SENDING, DEAD])
+            )
+            .returning(OutboxMessage.invitation, OutboxMessage.kind, OutboxMessage.language)
+        )
         for row in done:
-            await _after_sent(row["invitation"], row["kind"], row["language"], now, settings,
-                              quiet)
+            await _after_sent(row["invitation"], row["kind"], row["language"], now, settings, quiet)
     return bool(done)
 
 
 async def _after_sent(
-    invitation_id: int, kind: str, language: str, now: dt.datetime, settings: Settings,
+    invitation_id: int,
+    kind: str,
+    language: str,
+    now: dt.datetime,
+    settings: Settings,
     quiet: QuietHours | None,
 ) -> None:
     if kind == INVITATION:
@@ -154,7 +187,10 @@ async def _after_sent(
 
 
 async def _schedule_reminder(
-    invitation_id: int, language: str, now: dt.datetime, settings: Settings,
+    invitation_id: int,
+    language: str,
+    now: dt.datetime,
+    settings: Settings,
     quiet: QuietHours | None,
 ) -> None:
     # Created only once the invitation SMS has gone out, so a reminder can
@@ -162,9 +198,9 @@ async def _schedule_reminder(
     # one reminder" a property of the database.
     if not settings.sms_reminder_days:
         return
-    invitation = await Invitation.select(Invitation.expires_at).where(
-        Invitation.id == invitation_id
-    ).first()
+    invitation = (
+        await Invitation.select(Invitation.expires_at).where(Invitation.id == invitation_id).first()
+    )
     if invitation is None:
         return
     due = reminder_at(now, settings.sms_reminder_days, invitation["expires_at"], quiet)
@@ -175,14 +211,24 @@ async def _schedule_reminder(
     ):
         return
     await OutboxMessage(
-        invitation=invitation_id, kind=REMINDER, language=language,
-        status=PENDING, due_at=due, idempotency_key=uuid.uuid4().hex, created_at=now,
+        invitation=invitation_id,
+        kind=REMINDER,
+        language=language,
+        status=PENDING,
+        due_at=due,
+        idempotency_key=uuid.uuid4().hex,
+        created_at=now,
     ).save()
 
 
 async def mark_failed(
-    message: Claimed, now: dt.datetime, error: str, settings: Settings,
-    quiet: QuietHours | None, rng: random.Random | None = None, permanent: bool = False,
+    message: Claimed,
+    now: dt.datetime,
+    error: str,
+    settings: Settings,
+    quiet: QuietHours | None,
+    rng: random.Random | None = None,
+    permanent: bool = False,
     min_wait: float = 0.0,
 ) -> str:
     """Schedule a retry with backoff (at least ``min_wait`` seconds), or
@@ -193,32 +239,42 @@ async def mark_failed(
         state = PENDING
         due = now + max(
             retry_delay(
-                message.attempts, settings.sms_retry_base_seconds,
-                settings.sms_retry_max_seconds, rng,
+                message.attempts,
+                settings.sms_retry_base_seconds,
+                settings.sms_retry_max_seconds,
+                rng,
             ),
             dt.timedelta(seconds=min_wait),
         )
         if quiet:
             due = quiet.next_allowed(due)
     values = {
-        OutboxMessage.status: state, OutboxMessage.last_error: error[:200],
-        OutboxMessage.lease_until: None, OutboxMessage.claim: None,
+        OutboxMessage.status: state,
+        OutboxMessage.last_error: error[:200],
+        OutboxMessage.lease_until: None,
+        OutboxMessage.claim: None,
     }
     if due is not None:
         values[OutboxMessage.due_at] = due
     async with write_transaction():
-        done = await OutboxMessage.update(values).where(_held(message)).returning(
-            OutboxMessage.id
-        )
+        done = await OutboxMessage.update(values).where(_held(message)).returning(OutboxMessage.id)
     return state if done else "lost"
 
 
 async def cancel(message: Claimed, now: dt.datetime, reason: str) -> bool:
     async with write_transaction():
-        done = await OutboxMessage.update({
-            OutboxMessage.status: CANCELLED, OutboxMessage.last_error: reason,
-            OutboxMessage.lease_until: None, OutboxMessage.claim: None,
-        }).where(_held(message)).returning(OutboxMessage.id)
+        done = (
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: CANCELLED,
+                    OutboxMessage.last_error: reason,
+                    OutboxMessage.lease_until: None,
+                    OutboxMessage.claim: None,
+                }
+            )
+            .where(_held(message))
+            .returning(OutboxMessage.id)
+        )
         if done:
             await erase_if_done(message.invitation_id, now)
     return bool(done)

@@ -43,13 +43,17 @@ async def _poster_survey(state: State, code: str) -> SurveyContext:
     questionnaire = catalogue_state.catalogue.for_sector(practice.sector)
     version_id = (
         catalogue_state.ids.get((questionnaire.slug, questionnaire.version))
-        if questionnaire else None
+        if questionnaire
+        else None
     )
     if version_id is None:
         raise NotFoundException()
     return SurveyContext(
-        practice_id=practice.id, practice_name=practice.name,
-        questionnaire_version_id=version_id, channel="poster", language="",
+        practice_id=practice.id,
+        practice_name=practice.name,
+        questionnaire_version_id=version_id,
+        channel="poster",
+        language="",
         visit_date=local_today(utc_now()),
     )
 
@@ -84,9 +88,7 @@ class PosterController(Controller):
             request.query_params.get("lang"), None, request.headers.get("accept-language")
         )
         questionnaire = state.catalogue.by_id[survey.questionnaire_version_id]
-        return _survey_page(
-            state, "", survey, questionnaire, language, {}, {}, action=f"/p/{code}"
-        )
+        return _survey_page(state, "", survey, questionnaire, language, {}, {}, action=f"/p/{code}")
 
     @post("/{code:str}", status_code=HTTP_303_SEE_OTHER)
     async def submit(self, request: Request, state: State, code: str) -> Template | Redirect:
@@ -99,17 +101,27 @@ class PosterController(Controller):
         if not checked.ok:
             kept = {k: v for k, v in submitted.items() if isinstance(v, str)}
             return _survey_page(
-                state, "", survey, questionnaire, language, kept, checked.problems,
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY, action=f"/p/{code}",
+                state,
+                "",
+                survey,
+                questionnaire,
+                language,
+                kept,
+                checked.problems,
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+                action=f"/p/{code}",
             )
         if not await _poster_allowed(request, state, code):
-            raise HTTPException(status_code=HTTP_429_TOO_MANY_REQUESTS,
-                                headers={"retry-after": "3600"})
+            raise HTTPException(
+                status_code=HTTP_429_TOO_MANY_REQUESTS, headers={"retry-after": "3600"}
+            )
         async with write_transaction():
             await store_response(
                 practice_id=survey.practice_id,
                 questionnaire_version_id=survey.questionnaire_version_id,
-                channel="poster", language=language, visit_date=survey.visit_date,
+                channel="poster",
+                language=language,
+                visit_date=survey.visit_date,
                 answers=checked.values,
             )
         return Redirect(f"/thanks?lang={language}", status_code=HTTP_303_SEE_OTHER)
@@ -129,8 +141,14 @@ def _opt_out_page(language: str, token: str, *, ask: bool) -> Template:
             "Your phone number is on our list of numbers not to contact. We keep it only in "
             "a form that cannot be turned back into the number."
         )
-    return page("opt_out.html", language, heading=heading, message=message, ask=ask,
-                action=f"/s/{token}/stop")
+    return page(
+        "opt_out.html",
+        language,
+        heading=heading,
+        message=message,
+        ask=ask,
+        action=f"/s/{token}/stop",
+    )
 
 
 async def _known_link(request: Request, state: State, token: str) -> str | None:

@@ -83,7 +83,7 @@ def _wrap(text: str, size: float, width: float, max_lines: int = 2) -> list[str]
         else:
             lines.append(word)
     if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1:])]
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
     return lines or [""]
 
 
@@ -136,23 +136,32 @@ def slip_layout(practice_name: str, url: str, valid_until: dt.date) -> Layout:
     head_da, head_en = _both(_("Tell us about your visit"))
     once = _("This code works once, until %(date)s.")
     once_da = _translations("da").gettext(once) % {
-        "date": format_date(valid_until, "long", locale="da")}
+        "date": format_date(valid_until, "long", locale="da")
+    }
     once_en = _translations("en").gettext(once) % {
-        "date": format_date(valid_until, "long", locale="en")}
-    lines = [Line(part, 10 + 6 * n, _fit(part, 5, inner), bold=True)
-             for n, part in enumerate(_wrap(practice_name, 5, inner))]
+        "date": format_date(valid_until, "long", locale="en")
+    }
+    lines = [
+        Line(part, 10 + 6 * n, _fit(part, 5, inner), bold=True)
+        for n, part in enumerate(_wrap(practice_name, 5, inner))
+    ]
     y = lines[-1].y + 9
-    lines += [Line(head_da, y, _fit(head_da, 5, inner), bold=True),
-              Line(head_en, y + 6, _fit(head_en, 4, inner), grey=True)]
+    lines += [
+        Line(head_da, y, _fit(head_da, 5, inner), bold=True),
+        Line(head_en, y + 6, _fit(head_en, 4, inner), grey=True),
+    ]
     code = Code(qr_matrix(url), (width - 56) / 2, y + 9, 56)
     y = code.y + code.size + 6
-    lines += [Line(once_da, y, _fit(once_da, 3.4, inner)),
-              Line(once_en, y + 5, _fit(once_en, 3.2, inner), grey=True),
-              Line(url, y + 11, _fit(url, 2.8, inner))]
+    lines += [
+        Line(once_da, y, _fit(once_da, 3.4, inner)),
+        Line(once_en, y + 5, _fit(once_en, 3.2, inner), grey=True),
+        Line(url, y + 11, _fit(url, 2.8, inner)),
+    ]
     return Layout(width, max(height, y + 16), tuple(lines), code, head_da)
 
 
 # --- SVG ---------------------------------------------------------------------
+
 
 def render_svg(layout: Layout) -> bytes:
     w, h = layout.width, layout.height
@@ -181,7 +190,9 @@ def _svg_code(code: Code) -> str:
     cell = code.size / n
     path = "".join(
         f"M{x} {y}h1v1h-1z"
-        for y, row in enumerate(code.matrix) for x, dark in enumerate(row) if dark
+        for y, row in enumerate(code.matrix)
+        for x, dark in enumerate(row)
+        if dark
     )
     return (
         f'<g transform="translate({code.x:.3f} {code.y:.3f}) scale({cell:.5f})">'
@@ -192,8 +203,12 @@ def _svg_code(code: Code) -> str:
 
 # --- PNG ---------------------------------------------------------------------
 
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
-              "/Library/Fonts", "C:/Windows/Fonts")
+_FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/Library/Fonts",
+    "C:/Windows/Fonts",
+)
 
 
 @cache
@@ -213,8 +228,13 @@ def render_png(layout: Layout, dpi: int = PNG_DPI) -> bytes:
     draw = ImageDraw.Draw(image)
     for line in layout.lines:
         font = _font(max(8, round(line.size * px)), line.bold)
-        draw.text((layout.width / 2 * px, line.y * px), line.text, font=font,
-                  fill=68 if line.grey else 0, anchor="ms")
+        draw.text(
+            (layout.width / 2 * px, line.y * px),
+            line.text,
+            font=font,
+            fill=68 if line.grey else 0,
+            anchor="ms",
+        )
     code = layout.code
     n = len(code.matrix)
     cell = max(1, int(code.size * px / n))  # whole pixels per module: crisp edges
@@ -224,8 +244,13 @@ def render_png(layout: Layout, dpi: int = PNG_DPI) -> bytes:
         for x, dark in enumerate(row):
             if dark:
                 draw.rectangle(
-                    [x0 + x * cell, y0 + y * cell, x0 + (x + 1) * cell - 1,
-                     y0 + (y + 1) * cell - 1], fill=0,
+                    [
+                        x0 + x * cell,
+                        y0 + y * cell,
+                        x0 + (x + 1) * cell - 1,
+                        y0 + (y + 1) * cell - 1,
+                    ],
+                    fill=0,
                 )
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True, dpi=(dpi, dpi))

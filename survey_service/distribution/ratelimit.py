@@ -15,7 +15,10 @@ from collections.abc import Callable
 
 class SlidingWindowLimiter:
     def __init__(
-        self, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic,
+        self,
+        limit: int,
+        window_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
         self.window = window_seconds

@@ -50,7 +50,8 @@ async def response_rates(practice_id: int, start: dt.date, end: dt.date) -> list
         Invitation.id, Invitation.channel, Invitation.visit_date, Invitation.used
     ).where(
         (Invitation.practice == practice_id)
-        & (Invitation.visit_date >= start) & (Invitation.visit_date < end)
+        & (Invitation.visit_date >= start)
+        & (Invitation.visit_date < end)
     )
     messages = await OutboxMessage.select(
         OutboxMessage.invitation, OutboxMessage.status, OutboxMessage.delivery
@@ -76,13 +77,22 @@ async def response_rates(practice_id: int, start: dt.date, end: dt.date) -> list
         c["delivered"] += message["delivery"] == "delivered"
         c["failed"] += message["delivery"] == "failed" or message["status"] == DEAD
     posters = await Response.select(Response.visit_date).where(
-        (Response.practice == practice_id) & (Response.channel == "poster")
-        & (Response.visit_date >= start) & (Response.visit_date < end)
+        (Response.practice == practice_id)
+        & (Response.channel == "poster")
+        & (Response.visit_date >= start)
+        & (Response.visit_date < end)
     )
     for row in posters:
         counts[(_month(row["visit_date"]), "poster")]["answered"] += 1
     return [
-        RateRow(month=month, channel=channel, invitations=c["invitations"], sent=c["sent"],
-                delivered=c["delivered"], failed=c["failed"], answered=c["answered"])
+        RateRow(
+            month=month,
+            channel=channel,
+            invitations=c["invitations"],
+            sent=c["sent"],
+            delivered=c["delivered"],
+            failed=c["failed"],
+            answered=c["answered"],
+        )
         for (month, channel), c in sorted(counts.items())
     ]

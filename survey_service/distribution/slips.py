@@ -12,8 +12,14 @@ from survey_service.practices.tables import Practice
 
 
 async def issue_slip(
-    practice: Practice, context: IntakeContext, *, visit_date: dt.date, language: str | None,
-    questionnaire: str | None, fmt: str, now: dt.datetime,
+    practice: Practice,
+    context: IntakeContext,
+    *,
+    visit_date: dt.date,
+    language: str | None,
+    questionnaire: str | None,
+    fmt: str,
+    now: dt.datetime,
 ) -> tuple[bytes, str]:
     """Create a receipt invitation and draw its slip; returns (file, media type).
 
@@ -23,8 +29,13 @@ async def issue_slip(
     version_id = questionnaire_version_id(context, practice.sector, questionnaire)
     settings = context.settings
     _invitation_id, token = await issue_invitation_row(
-        practice.id, version_id, visit_date=visit_date, channel="receipt",
-        language=language or "", valid_days=settings.token_days, now=now,
+        practice.id,
+        version_id,
+        visit_date=visit_date,
+        channel="receipt",
+        language=language or "",
+        valid_days=settings.token_days,
+        now=now,
     )
     valid_until = (now + dt.timedelta(days=settings.token_days)).astimezone(LOCAL_ZONE).date()
     url = f"{settings.public_base_url.rstrip('/')}/s/{token}"

@@ -56,8 +56,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class StandinGateway:
-    def __init__(self, behaviour: Behaviour | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(
+        self, behaviour: Behaviour | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.behaviour = behaviour or Behaviour()
         self._rng = random.Random(self.behaviour.seed)
         self._lock = threading.Lock()
@@ -146,8 +147,9 @@ class StandinGateway:
                 auth = self.headers.get("authorization", "")
                 with gateway._lock:
                     gateway.auth_headers.append(auth)
-                expected = "Basic " + base64.b64encode(
-                    f"{gateway.behaviour.token}:".encode()).decode()
+                expected = (
+                    "Basic " + base64.b64encode(f"{gateway.behaviour.token}:".encode()).decode()
+                )
                 if auth != expected:
                     self._reply(401, {"code": "0x0101", "message": "Unauthorized"})
                     return
@@ -171,10 +173,14 @@ class StandinGateway:
                         self._reply(500, {"code": "0x0000", "message": "timeout"})
                     return
                 if decision != 200:
-                    self._reply(int(decision), {
-                        "code": "0x0213" if decision == 403 else "0x0000",
-                        "message": "Scripted failure for %1", "variables": ["4512345678"],
-                    })
+                    self._reply(
+                        int(decision),
+                        {
+                            "code": "0x0213" if decision == 403 else "0x0000",
+                            "message": "Scripted failure for %1",
+                            "variables": ["4512345678"],
+                        },
+                    )
                     return
                 message_id = gateway._accept(payload)
                 self._reply(200, {"ids": [message_id], "usage": {"currency": "DKK"}})
@@ -191,10 +197,16 @@ def main() -> None:  # pragma: no cover - used by the benchmarks as a subprocess
     parser.add_argument("--hold", type=float, default=2.0, help="seconds a held request waits")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
-    server = StandinGateway(Behaviour(
-        token=args.token, fail_rate=args.fail, timeout_rate=args.timeout,
-        hold_seconds=args.hold, seed=args.seed,
-    ), port=args.port).start()
+    server = StandinGateway(
+        Behaviour(
+            token=args.token,
+            fail_rate=args.fail,
+            timeout_rate=args.timeout,
+            hold_seconds=args.hold,
+            seed=args.seed,
+        ),
+        port=args.port,
+    ).start()
     print(f"stand-in GatewayAPI on {server.url}", flush=True)
     try:
         while True:

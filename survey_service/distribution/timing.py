@@ -92,7 +92,9 @@ REMINDER_MARGIN = dt.timedelta(days=1)
 
 
 def reminder_at(
-    sent_at: dt.datetime, reminder_days: int | None, expires_at: dt.datetime,
+    sent_at: dt.datetime,
+    reminder_days: int | None,
+    expires_at: dt.datetime,
     quiet: QuietHours | None,
 ) -> dt.datetime | None:
     """When the one reminder is due, or None (no reminders, or too close to expiry)."""

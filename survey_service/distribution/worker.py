@@ -56,8 +56,8 @@ class RunReport:
             f"claimed {self.claimed}, sent {self.sent}, retried {self.retried}, "
             f"dead {self.dead}, cancelled {self.cancelled}, lost leases {self.lost_leases}; "
             f"erased {self.swept.erased} numbers, cancelled {self.swept.reminders_cancelled} "
-            f"reminders of answered links" + ("; quiet hours: nothing more sent" if self.quiet
-                                              else "")
+            f"reminders of answered links"
+            + ("; quiet hours: nothing more sent" if self.quiet else "")
         )
 
 
@@ -76,8 +76,13 @@ class _Details:
 
 class Worker:
     def __init__(
-        self, settings: Settings, gateway: SmsGateway, *, clock: Clock = utc_now,
-        rng: random.Random | None = None, name: str | None = None,
+        self,
+        settings: Settings,
+        gateway: SmsGateway,
+        *,
+        clock: Clock = utc_now,
+        rng: random.Random | None = None,
+        name: str | None = None,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
@@ -116,8 +121,12 @@ class Worker:
                 if last_sweep is None or (now - last_sweep).total_seconds() >= SWEEP_SECONDS:
                     report.swept = await housekeeping.sweep(now, self.settings)
                     last_sweep = now
-                batch = [] if self.in_quiet_hours() else await outbox.claim_due(
-                    now, self.settings.sms_batch_size, self.settings.sms_lease_seconds
+                batch = (
+                    []
+                    if self.in_quiet_hours()
+                    else await outbox.claim_due(
+                        now, self.settings.sms_batch_size, self.settings.sms_lease_seconds
+                    )
                 )
                 if batch:
                     await self.process(batch, report)
@@ -142,26 +151,38 @@ class Worker:
         contacts = {
             r["invitation"]: r
             for r in await SmsContact.select(
-                SmsContact.invitation, SmsContact.phone, SmsContact.sealed_token,
+                SmsContact.invitation,
+                SmsContact.phone,
+                SmsContact.sealed_token,
                 SmsContact.phone_key,
             ).where(SmsContact.invitation.is_in(ids))
         }
         invitations = await Invitation.select(
-            Invitation.id, Invitation.used, Invitation.expires_at,
-            Invitation.practice.name, Invitation.practice.sector,
+            Invitation.id,
+            Invitation.used,
+            Invitation.expires_at,
+            Invitation.practice.name,
+            Invitation.practice.sector,
         ).where(Invitation.id.is_in(ids))
         keys = [c["phone_key"] for c in contacts.values() if c["phone_key"]]
-        opted_out = {
-            r["phone_key"]
-            for r in await OptOut.select(OptOut.phone_key).where(OptOut.phone_key.is_in(keys))
-        } if keys else set()
+        opted_out = (
+            {
+                r["phone_key"]
+                for r in await OptOut.select(OptOut.phone_key).where(OptOut.phone_key.is_in(keys))
+            }
+            if keys
+            else set()
+        )
         details: dict[int, _Details] = {}
         for inv in invitations:
             contact = contacts.get(inv["id"], {})
             details[inv["id"]] = _Details(
-                phone=contact.get("phone"), sealed_token=contact.get("sealed_token"),
-                opted_out=contact.get("phone_key") in opted_out, used=bool(inv["used"]),
-                expires_at=inv["expires_at"], practice_name=inv["practice.name"],
+                phone=contact.get("phone"),
+                sealed_token=contact.get("sealed_token"),
+                opted_out=contact.get("phone_key") in opted_out,
+                used=bool(inv["used"]),
+                expires_at=inv["expires_at"],
+                practice_name=inv["practice.name"],
                 sector=inv["practice.sector"],
             )
         return details
@@ -172,8 +193,9 @@ class Worker:
         except Exception as exc:
             # Never let one message take the worker down. Its lease runs out
             # and it is claimed again later (at least once).
-            log.error("message #%d: unexpected %s; left for a later attempt",
-                      m.id, type(exc).__name__)
+            log.error(
+                "message #%d: unexpected %s; left for a later attempt", m.id, type(exc).__name__
+            )
 
     async def _deliver_one(self, m: Claimed, d: _Details | None, report: RunReport) -> None:
         now = self.clock()
@@ -192,12 +214,20 @@ class Worker:
             await self._failed(m, str(exc), report, permanent=True)
             return
         text = compose_sms(
-            m.kind, m.language, practice_name=d.practice_name, sector=d.sector,
-            link=f"{self.base_url}/s/{token}", stop_link=f"{self.base_url}/s/{token}/stop",
+            m.kind,
+            m.language,
+            practice_name=d.practice_name,
+            sector=d.sector,
+            link=f"{self.base_url}/s/{token}",
+            stop_link=f"{self.base_url}/s/{token}/stop",
         )
         sms = OutgoingSms(
-            message_id=m.id, to=d.phone, body=text.body, idempotency_key=m.idempotency_key,
-            kind=m.kind, encoding=text.encoding,
+            message_id=m.id,
+            to=d.phone,
+            body=text.body,
+            idempotency_key=m.idempotency_key,
+            kind=m.kind,
+            encoding=text.encoding,
         )
         try:
             # The gateway has its own timeout; this one guards against a
@@ -222,12 +252,12 @@ class Worker:
             return
         if await outbox.mark_sent(m, self.clock(), provider_id, self.settings, self.quiet):
             report.sent += 1
-            log.info("%s #%d sent to %s via %s", m.kind, m.id, mask_phone(d.phone),
-                     self.gateway.name)
+            log.info(
+                "%s #%d sent to %s via %s", m.kind, m.id, mask_phone(d.phone), self.gateway.name
+            )
         else:
             report.lost_leases += 1
-            log.warning("%s #%d sent, but its lease had run out (possible duplicate)",
-                        m.kind, m.id)
+            log.warning("%s #%d sent, but its lease had run out (possible duplicate)", m.kind, m.id)
 
     @staticmethod
     def _reason_not_to_send(m: Claimed, d: _Details | None, now: dt.datetime) -> str | None:
@@ -244,17 +274,28 @@ class Worker:
         return None
 
     async def _failed(
-        self, m: Claimed, error: str, report: RunReport, permanent: bool = False,
+        self,
+        m: Claimed,
+        error: str,
+        report: RunReport,
+        permanent: bool = False,
         ambiguous: bool = False,
     ) -> None:
         # A timeout may hide a send: with delivery reports coming in, give one
         # the chance to settle the message before sending it again.
         wait = (
             self.settings.sms_unknown_outcome_wait_seconds
-            if ambiguous and self.settings.gatewayapi_webhook_secret else 0.0
+            if ambiguous and self.settings.gatewayapi_webhook_secret
+            else 0.0
         )
         state = await outbox.mark_failed(
-            m, self.clock(), error, self.settings, self.quiet, self.rng, permanent=permanent,
+            m,
+            self.clock(),
+            error,
+            self.settings,
+            self.quiet,
+            self.rng,
+            permanent=permanent,
             min_wait=wait,
         )
         if state == "dead":
@@ -264,5 +305,4 @@ class Worker:
             report.lost_leases += 1
         else:
             report.retried += 1
-            log.warning("%s #%d attempt %d failed, will retry: %s", m.kind, m.id,
-                        m.attempts, error)
+            log.warning("%s #%d attempt %d failed, will retry: %s", m.kind, m.id, m.attempts, error)

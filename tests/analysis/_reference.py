@@ -31,13 +31,16 @@ def imputed_dummies(df: pd.DataFrame, adjusters: Sequence[str]) -> pd.DataFrame:
     return pd.concat(blocks, axis=1)
 
 
-def statsmodels_fixed_effects(df: pd.DataFrame, unit: str, score: str,
-                              adjusters: Sequence[str]) -> dict[str, object]:
+def statsmodels_fixed_effects(
+    df: pd.DataFrame, unit: str, score: str, adjusters: Sequence[str]
+) -> dict[str, object]:
     """Adjusted unit scores from ``ols("y ~ C(unit) + dummies")`` predicted at the mean case mix."""
     data = df[df[score].notna()].copy()
     dummies = imputed_dummies(data, adjusters)
-    frame = pd.concat([pd.DataFrame({"u": data[unit].astype(str), "y": data[score].astype(float)}),
-                       dummies], axis=1)
+    frame = pd.concat(
+        [pd.DataFrame({"u": data[unit].astype(str), "y": data[score].astype(float)}), dummies],
+        axis=1,
+    )
     rhs = " + ".join(["C(u)", *dummies.columns])
     fit = smf.ols(f"y ~ {rhs}", data=frame).fit()
     units = sorted(frame["u"].unique())
@@ -86,8 +89,13 @@ def dersimonian_laird(z: Sequence[float], s2: Sequence[float]) -> tuple[float, f
     return phi, max(0.0, tau2)
 
 
-def casemix_frame(n_units: int = 30, n: int = 900, seed: int = 0,
-                  missing_adjuster: float = 0.08, missing_score: float = 0.05) -> pd.DataFrame:
+def casemix_frame(
+    n_units: int = 30,
+    n: int = 900,
+    seed: int = 0,
+    missing_adjuster: float = 0.08,
+    missing_score: float = 0.05,
+) -> pd.DataFrame:
     """Small data with case mix that differs by unit, and missing values."""
     rng = np.random.default_rng(seed)
     units = np.array([f"unit{j:02d}" for j in range(n_units)])
@@ -98,8 +106,15 @@ def casemix_frame(n_units: int = 30, n: int = 900, seed: int = 0,
     health = np.array(["good", "fair", "poor"])[np.digitize(frail + rng.normal(0, 1, n), [0, 1])]
     sex = rng.choice(["female", "male"], n)
     effect = rng.normal(0, 5, n_units)
-    y = (60 + effect[u] + 6 * (age == "80+") + 3 * (age == "65-79") - 8 * (health == "poor")
-         - 3 * (health == "fair") + rng.normal(0, 15, n))
+    y = (
+        60
+        + effect[u]
+        + 6 * (age == "80+")
+        + 3 * (age == "65-79")
+        - 8 * (health == "poor")
+        - 3 * (health == "fair")
+        + rng.normal(0, 15, n)
+    )
     df = pd.DataFrame({"unit": units[u], "age": age, "health": health, "sex": sex, "y": y})
     df.loc[rng.random(n) < missing_adjuster, "age"] = None
     df.loc[rng.random(n) < missing_adjuster, "health"] = None

@@ -36,8 +36,7 @@ def test_adjusted_scores_equal_statsmodels_with_unit_dummies(data: pd.DataFrame)
     np.testing.assert_allclose(fit.params.to_numpy(), ref["beta"], rtol=0, atol=1e-8)
     assert fit.df_resid == ref["df_resid"]
     assert fit.s_w == pytest.approx(np.sqrt(ref["mse_resid"]), rel=1e-10)
-    np.testing.assert_allclose(fit.se, np.sqrt(ref["mse_resid"] / ref["n"].to_numpy()),
-                               rtol=1e-10)
+    np.testing.assert_allclose(fit.se, np.sqrt(ref["mse_resid"] / ref["n"].to_numpy()), rtol=1e-10)
     assert fit.mu == pytest.approx(ref["mu"], rel=1e-12)
     # Case mix does differ between units here, so the test is not trivially passing.
     assert np.max(np.abs(fit.adjusted - fit.observed)) > 1.0
@@ -82,8 +81,7 @@ def test_unit_with_population_case_mix_keeps_its_raw_mean() -> None:
                     rows.append((f"u{j}", age, sex, score))
     df = pd.DataFrame(rows, columns=["unit", "age", "sex", "y"])
     fit = fit_casemix(df, unit="unit", score="y", adjusters=["age", "sex"])
-    np.testing.assert_allclose(fit.adjusted, df.groupby("unit")["y"].mean().to_numpy(),
-                               atol=1e-9)
+    np.testing.assert_allclose(fit.adjusted, df.groupby("unit")["y"].mean().to_numpy(), atol=1e-9)
     assert abs(fit.params["age[T.old]"] - 10) < 3
 
 

@@ -17,11 +17,30 @@ from survey_service.cli_analyse import analyse
 from ._reference import casemix_frame, statsmodels_fixed_effects
 
 HEADER = [
-    "unit", "n", "observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb",
-    "funnel95_low", "funnel95_high", "funnel998_low", "funnel998_high", "flag",
+    "unit",
+    "n",
+    "observed",
+    "adjusted",
+    "se",
+    "ci_low",
+    "ci_high",
+    "reliability",
+    "eb",
+    "funnel95_low",
+    "funnel95_high",
+    "funnel998_low",
+    "funnel998_high",
+    "flag",
 ]
-FLAGS = {"above", "below", "alarm_above", "alarm_below", "as_expected", "low_reliability",
-         "suppressed"}
+FLAGS = {
+    "above",
+    "below",
+    "alarm_above",
+    "alarm_below",
+    "as_expected",
+    "low_reliability",
+    "suppressed",
+}
 
 
 @pytest.fixture
@@ -40,8 +59,9 @@ def _run(args: list[str]):
 
 def test_writes_one_row_per_unit_with_the_contract_columns(responses) -> None:
     path, df = responses
-    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y",
-                   "--adjust", "age,health,sex"])
+    result = _run(
+        ["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age,health,sex"]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0].keys()) == HEADER
@@ -63,8 +83,22 @@ def test_writes_one_row_per_unit_with_the_contract_columns(responses) -> None:
 def test_output_file_and_min_n(responses, tmp_path: Path) -> None:
     path, _ = responses
     out = tmp_path / "out.csv"
-    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age",
-                   "--min-n", "3", "--output", str(out)])
+    result = _run(
+        [
+            "adjust",
+            str(path),
+            "--unit",
+            "unit",
+            "--score",
+            "y",
+            "--adjust",
+            "age",
+            "--min-n",
+            "3",
+            "--output",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     table = pd.read_csv(out, keep_default_na=False)
@@ -75,8 +109,9 @@ def test_output_file_and_min_n(responses, tmp_path: Path) -> None:
 def test_single_level_adjuster_warns_on_stderr(responses, tmp_path: Path) -> None:
     path, df = responses
     df.assign(language="da").to_csv(path, index=False)
-    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y",
-                   "--adjust", "age,language"])
+    result = _run(
+        ["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age,language"]
+    )
     assert result.exit_code == 0
     assert "language" in result.stderr and result.stderr.startswith("Warning:")
 
@@ -102,8 +137,9 @@ def _bad(tmp_path: Path, name: str, text: str) -> Path:
         ("bad_min_n", "--min-n"),
     ],
 )
-def test_bad_input_is_one_line_and_status_2(responses, tmp_path: Path, case: str,
-                                            expected: str) -> None:
+def test_bad_input_is_one_line_and_status_2(
+    responses, tmp_path: Path, case: str, expected: str
+) -> None:
     path, df = responses
     adjust = "age"
     extra: list[str] = []
@@ -141,8 +177,10 @@ def test_bad_input_is_one_line_and_status_2(responses, tmp_path: Path, case: str
 def test_through_the_main_cli(responses) -> None:
     cli = pytest.importorskip("survey_service.cli", reason="survey_service.cli not importable yet")
     path, _ = responses
-    result = CliRunner().invoke(cli.main, ["analyse", "adjust", str(path), "--unit", "unit",
-                                           "--score", "y", "--adjust", "age,sex"])
+    result = CliRunner().invoke(
+        cli.main,
+        ["analyse", "adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age,sex"],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == HEADER

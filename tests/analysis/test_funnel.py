@@ -90,8 +90,7 @@ def test_proportion_funnel_is_on_the_arcsine_scale() -> None:
     res = funnel_proportions(p, n, p0)
     theta0 = math.asin(math.sqrt(p0))
     z = [
-        (math.asin(math.sqrt(pj)) - theta0) * 2 * math.sqrt(nj)
-        for pj, nj in zip(p, n, strict=True)
+        (math.asin(math.sqrt(pj)) - theta0) * 2 * math.sqrt(nj) for pj, nj in zip(p, n, strict=True)
     ]
     s2 = [1 / (4 * nj) for nj in n]
     _, tau2 = dersimonian_laird(z, s2)

@@ -16,12 +16,10 @@ ROOT = PACKAGE_DIR.parent
 
 
 def test_importing_analysis_loads_no_web_module() -> None:
-    code = (
-        "import json, sys; import analysis; "
-        "print(json.dumps(sorted(m for m in sys.modules)))"
+    code = "import json, sys; import analysis; print(json.dumps(sorted(m for m in sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
     loaded = json.loads(out.stdout)
     offending = [m for m in loaded if m.split(".")[0] in FORBIDDEN]
     assert offending == []
@@ -39,7 +37,8 @@ def _imported_roots(path: Path) -> set[str]:
             roots.add(node.module.split(".")[0])
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
             roots.update(
-                arg.value.split(".")[0] for arg in node.args
+                arg.value.split(".")[0]
+                for arg in node.args
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
             )
     return roots

@@ -27,18 +27,21 @@ def topbox_data() -> pd.DataFrame:
     codes = np.digitize(latent, [-1.5, -0.8, 0.0, 0.6]) + 1
     answer = codes.astype(str).astype(object)
     answer[rng.random(n) < 0.05] = "9"  # not applicable
-    return pd.DataFrame({
-        "unit": [f"p{j:02d}" for j in unit],
-        "age": np.where(old, "65+", "18-64"),
-        "sex": rng.choice(["f", "m"], n),
-        "q": answer,
-    })
+    return pd.DataFrame(
+        {
+            "unit": [f"p{j:02d}" for j in unit],
+            "age": np.where(old, "65+", "18-64"),
+            "sex": rng.choice(["f", "m"], n),
+            "q": answer,
+        }
+    )
 
 
 def test_top_box_item_by_hand(topbox_data: pd.DataFrame) -> None:
     df = topbox_data.assign(best=top_box(topbox_data["q"]))
-    result = analyse_item(df, unit="unit", score="best", adjusters=["age", "sex"],
-                          measure="proportion", min_n=60)
+    result = analyse_item(
+        df, unit="unit", score="best", adjusters=["age", "sex"], measure="proportion", min_n=60
+    )
     ref = statsmodels_fixed_effects(df, "unit", "best", ["age", "sex"])
     np.testing.assert_allclose(result.adjusted, ref["adjusted"].to_numpy(), atol=1e-8)
     p0 = ref["mu"]
@@ -49,7 +52,8 @@ def test_top_box_item_by_hand(topbox_data: pd.DataFrame) -> None:
     assert 0 < len(kept) < len(units)
     z = [
         (math.asin(math.sqrt(min(1.0, max(0.0, ref["adjusted"][u])))) - theta0)
-        * 2 * math.sqrt(ref["n"][u])
+        * 2
+        * math.sqrt(ref["n"][u])
         for u in kept
     ]
     _, tau2 = dersimonian_laird(z, [1 / (4 * ref["n"][u]) for u in kept])
@@ -57,13 +61,17 @@ def test_top_box_item_by_hand(topbox_data: pd.DataFrame) -> None:
     frame = result.to_frame().set_index("unit")
     for u in kept:
         n = ref["n"][u]
-        for q, lo_col, hi_col in ((Z95, "funnel95_low", "funnel95_high"),
-                                  (Z998, "funnel998_low", "funnel998_high")):
+        for q, lo_col, hi_col in (
+            (Z95, "funnel95_low", "funnel95_high"),
+            (Z998, "funnel998_low", "funnel998_high"),
+        ):
             half = q * math.sqrt(1 / (4 * n) + tau2)
             assert frame.loc[u, lo_col] == pytest.approx(
-                math.sin(max(0.0, theta0 - half)) ** 2, abs=1e-10)
+                math.sin(max(0.0, theta0 - half)) ** 2, abs=1e-10
+            )
             assert frame.loc[u, hi_col] == pytest.approx(
-                math.sin(min(math.pi / 2, theta0 + half)) ** 2, abs=1e-10)
+                math.sin(min(math.pi / 2, theta0 + half)) ** 2, abs=1e-10
+            )
         assert frame.loc[u, "se"] == pytest.approx(math.sqrt(ref["mse_resid"] / n), rel=1e-8)
 
 

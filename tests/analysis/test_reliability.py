@@ -72,8 +72,10 @@ def test_eb_equals_mixedlm_random_intercepts_on_balanced_data(seed: int) -> None
     assert mixed.converged
     sigma_u2 = float(mixed.cov_re.iloc[0, 0])
     assert sigma_u2 > 1e-3 * mixed.scale, "fit ended on the boundary; the check is void"
-    blup = {g: float(mixed.fe_params["Intercept"] + re.iloc[0])
-            for g, re in mixed.random_effects.items()}
+    blup = {
+        g: float(mixed.fe_params["Intercept"] + re.iloc[0])
+        for g, re in mixed.random_effects.items()
+    }
 
     result = analyse_item(df, unit="unit", score="y", min_n=1)
     eb = dict(zip(result.units, result.reliability.eb, strict=True))

@@ -26,8 +26,9 @@ def test_likert_maps_1_to_5_onto_0_to_100_and_drops_unscored() -> None:
 def test_likert_on_categorical_equals_likert_on_strings() -> None:
     values = ["5", "4", None, "9", "1", "3"]
     cat = pd.Series(pd.Categorical(values, categories=["1", "2", "3", "4", "5", "9"]))
-    np.testing.assert_array_equal(likert_score(cat).to_numpy(),
-                                  likert_score(pd.Series(values)).to_numpy())
+    np.testing.assert_array_equal(
+        likert_score(cat).to_numpy(), likert_score(pd.Series(values)).to_numpy()
+    )
 
 
 def test_top_box_is_share_of_best_answer_among_scored() -> None:
@@ -40,23 +41,27 @@ def test_top_box_is_share_of_best_answer_among_scored() -> None:
 def test_fft_percent_positive_excludes_dont_know() -> None:
     codes = ["1", "2", "2", "3", "5", "6", "6", None]
     assert fft_percent_positive(codes) == pytest.approx(100 * 3 / 5)
-    np.testing.assert_array_equal(fft_positive(codes).to_numpy(),
-                                  [1, 1, 1, 0, 0, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(
+        fft_positive(codes).to_numpy(), [1, 1, 1, 0, 0, np.nan, np.nan, np.nan]
+    )
 
 
 def test_problem_indicator_for_cross_sector_items() -> None:
     codes = pd.Series(["yes", "no", "partly", "na", None])
-    np.testing.assert_array_equal(indicator(codes, positive=["no", "partly"]).to_numpy(),
-                                  [0, 1, 1, np.nan, np.nan])
+    np.testing.assert_array_equal(
+        indicator(codes, positive=["no", "partly"]).to_numpy(), [0, 1, 1, np.nan, np.nan]
+    )
 
 
 def test_composite_needs_at_least_half_of_the_items() -> None:
-    scores = pd.DataFrame({
-        "a": [100, 50, np.nan, np.nan, 0],
-        "b": [50, np.nan, np.nan, 25, 0],
-        "c": [0, np.nan, 75, np.nan, 100],
-        "d": [np.nan, 25, np.nan, np.nan, 50],
-    })
+    scores = pd.DataFrame(
+        {
+            "a": [100, 50, np.nan, np.nan, 0],
+            "b": [50, np.nan, np.nan, 25, 0],
+            "c": [0, np.nan, 75, np.nan, 100],
+            "d": [np.nan, 25, np.nan, np.nan, 50],
+        }
+    )
     comp = composite_score(scores)
     # Row 0: 3 of 4 answered; row 1: 2 of 4 (exactly half); row 2-3: 1 of 4.
     np.testing.assert_allclose(comp.to_numpy(), [50, 37.5, np.nan, np.nan, 37.5])

@@ -62,7 +62,7 @@ def test_recall_and_false_positives_on_labelled_comments(comments) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "cpr 010190-1234",          # fails modulus 11; still a CPR number
+        "cpr 010190-1234",  # fails modulus 11; still a CPR number
         "cpr 0101901234",
         "mit nr er 311299 4321.",
         "(cpr.nr.290272-1113)",
@@ -77,9 +77,18 @@ def test_cpr_numbers_with_and_without_dash_are_masked(text: str) -> None:
 @pytest.mark.parametrize(
     "number",
     [
-        "22345678", "22 34 56 78", "2234 5678", "22-34-56-78", "22.34.56.78",
-        "+45 22 34 56 78", "+4522345678", "0045 2234 5678", "(+45) 22345678", "+45-22-34-56-78",
-        "223 45 678", "004522345678",
+        "22345678",
+        "22 34 56 78",
+        "2234 5678",
+        "22-34-56-78",
+        "22.34.56.78",
+        "+45 22 34 56 78",
+        "+4522345678",
+        "0045 2234 5678",
+        "(+45) 22345678",
+        "+45-22-34-56-78",
+        "223 45 678",
+        "004522345678",
     ],
 )
 def test_phone_numbers_in_every_common_grouping(number: str) -> None:

@@ -41,9 +41,12 @@ def wide() -> pd.DataFrame:
 
 
 def _long(wide: pd.DataFrame) -> pd.DataFrame:
-    return transitions_long(wide, items=TRANSITIONS,
-                            problem_codes=dict.fromkeys(TRANSITIONS, PROBLEM),
-                            keep=["practice", "age"])
+    return transitions_long(
+        wide,
+        items=TRANSITIONS,
+        problem_codes=dict.fromkeys(TRANSITIONS, PROBLEM),
+        keep=["practice", "age"],
+    )
 
 
 def test_long_format_keeps_answered_rows_only(wide: pd.DataFrame) -> None:
@@ -51,8 +54,9 @@ def test_long_format_keeps_answered_rows_only(wide: pd.DataFrame) -> None:
     answered = wide["xs.hosp_gp"].isin(["yes", "no", "partly"])
     part = long[(long["from_sector"] == "hospital") & (long["to_sector"] == "gp")]
     assert len(part) == int(answered.sum())
-    assert part["problem"].mean() == pytest.approx(wide.loc[answered, "xs.hosp_gp"]
-                                                   .isin(PROBLEM).mean())
+    assert part["problem"].mean() == pytest.approx(
+        wide.loc[answered, "xs.hosp_gp"].isin(PROBLEM).mean()
+    )
 
 
 @pytest.mark.filterwarnings("ignore::analysis.AdjusterDroppedWarning")

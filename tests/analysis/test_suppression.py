@@ -17,9 +17,17 @@ def test_a_single_small_cell_takes_the_next_smallest_with_it() -> None:
     counts = pd.Series({"18-34": 12, "35-64": 40, "65-79": 3, "80+": 9}, name="unit A")
     res = suppress_cells(counts)
     assert res.primary.loc["unit A"].to_dict() == {
-        "18-34": False, "35-64": False, "65-79": True, "80+": False}
+        "18-34": False,
+        "35-64": False,
+        "65-79": True,
+        "80+": False,
+    }
     assert res.secondary.loc["unit A"].to_dict() == {
-        "18-34": False, "35-64": False, "65-79": False, "80+": True}
+        "18-34": False,
+        "35-64": False,
+        "65-79": False,
+        "80+": True,
+    }
 
 
 def test_two_tiny_cells_are_not_enough_when_their_sum_is_small() -> None:
@@ -69,7 +77,7 @@ def test_no_hidden_cell_can_be_recovered_from_row_totals(seed: int) -> None:
     # Rows that have nothing to complement with (everything small) are the
     # only ones allowed to stay recoverable.
     for i in range(counts.shape[0]):
-        row_ok = not _recoverable(counts[i:i + 1], hidden[i:i + 1])
+        row_ok = not _recoverable(counts[i : i + 1], hidden[i : i + 1])
         nothing_left = not ((counts[i] > 0) & ~hidden[i]).any()
         assert row_ok or nothing_left
 
@@ -90,8 +98,12 @@ def test_negative_counts_are_rejected() -> None:
 
 def test_breakdown_hides_small_cells_and_their_complement() -> None:
     rows = (
-        [("A", "da", 70.0)] * 30 + [("A", "en", 50.0)] * 3 + [("A", "other", 60.0)] * 8
-        + [("B", "da", 80.0)] * 25 + [("B", "en", 40.0)] * 12 + [("B", "other", 55.0)] * 6
+        [("A", "da", 70.0)] * 30
+        + [("A", "en", 50.0)] * 3
+        + [("A", "other", 60.0)] * 8
+        + [("B", "da", 80.0)] * 25
+        + [("B", "en", 40.0)] * 12
+        + [("B", "other", 55.0)] * 6
     )
     df = pd.DataFrame(rows, columns=["unit", "language", "score"])
     table = breakdown(df, unit="unit", score="score", by="language").set_index(["unit", "level"])

@@ -109,7 +109,9 @@ async def test_serve_refuses_a_changed_published_version(db, fixture_catalogue, 
     path = changed / "mini" / "1.yaml"
     path.write_text(path.read_text().replace("The doctor listened to me.", "Reworded."))
     result = run_cli(
-        "serve", "--port", "1",
+        "serve",
+        "--port",
+        "1",
         env={"DATABASE_URL": db, "SURVEY_QUESTIONNAIRE_DIR": str(changed)},
     )
     assert result.returncode == 2

@@ -17,9 +17,13 @@ class Result:
 
 async def survey_service(*args: str, env: dict[str, str]) -> Result:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "survey_service", *args,
+        sys.executable,
+        "-m",
+        "survey_service",
+        *args,
         env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     return Result(process.returncode or 0, out.decode(), err.decode())

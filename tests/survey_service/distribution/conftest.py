@@ -58,8 +58,12 @@ class Clinic:
     async def visit(self, phone: str = "+4520123456", **fields):
         from survey_service.distribution.intake import parse_visit, register_visit
 
-        raw = {"practice": self.practice.code, "visit_date": self.today().isoformat(),
-               "phone": phone, **fields}
+        raw = {
+            "practice": self.practice.code,
+            "visit_date": self.today().isoformat(),
+            "phone": phone,
+            **fields,
+        }
         visit = parse_visit(raw, self.today())
         return await register_visit(visit, self.practice, self.context, self.clock())
 
@@ -67,8 +71,9 @@ class Clinic:
         from survey_service.distribution.gateways import FileGateway
         from survey_service.distribution.worker import Worker
 
-        return Worker(self.settings, gateway or FileGateway(str(self.sms_file)),
-                      clock=self.clock, **kwargs)
+        return Worker(
+            self.settings, gateway or FileGateway(str(self.sms_file)), clock=self.clock, **kwargs
+        )
 
 
 def base_settings(tmp_path: Path, **changes):
@@ -79,10 +84,17 @@ def base_settings(tmp_path: Path, **changes):
         # plain http: the test client speaks HTTP, over which a Secure CSRF cookie never returns
         public_base_url="http://survey.test",
         sms_backend=f"file:{tmp_path / 'sms.jsonl'}",
-        sms_delay_minutes=0, sms_quiet_hours="", sms_reminder_days=None,
-        sms_dedup_days=14, sms_max_attempts=4, sms_retry_base_seconds=60.0,
-        sms_retry_max_seconds=3600.0, sms_lease_seconds=60.0, sms_timeout_seconds=2.0,
-        gatewayapi_webhook_secret="webhook-secret", poster_answers_per_hour=3,
+        sms_delay_minutes=0,
+        sms_quiet_hours="",
+        sms_reminder_days=None,
+        sms_dedup_days=14,
+        sms_max_attempts=4,
+        sms_retry_base_seconds=60.0,
+        sms_retry_max_seconds=3600.0,
+        sms_lease_seconds=60.0,
+        sms_timeout_seconds=2.0,
+        gatewayapi_webhook_secret="webhook-secret",
+        poster_answers_per_hour=3,
         **changes,
     )
 
@@ -104,8 +116,7 @@ async def clinic(db: str, fixture_catalogue, tmp_path: Path, clock: FakeClock) -
     other, other_key = await add_practice("P0002", "Fysioterapi Nord", "physiotherapy")
     settings = base_settings(tmp_path)
     context = IntakeContext(settings=settings, catalogue=fixture_catalogue, version_ids=ids)
-    return Clinic(practice, key, other, other_key, settings, context, clock,
-                  tmp_path / "sms.jsonl")
+    return Clinic(practice, key, other, other_key, settings, context, clock, tmp_path / "sms.jsonl")
 
 
 @pytest.fixture

@@ -16,8 +16,12 @@ def auth(key: str) -> dict[str, str]:
 
 
 def visit(clinic, **fields) -> dict:
-    return {"practice": "P0001", "visit_date": clinic.today().isoformat(),
-            "phone": "+45 20 12 34 56", **fields}
+    return {
+        "practice": "P0001",
+        "visit_date": clinic.today().isoformat(),
+        "phone": "+45 20 12 34 56",
+        **fields,
+    }
 
 
 async def test_a_visit_is_accepted_with_an_invitation_id(clinic, app_client):
@@ -50,7 +54,8 @@ async def test_another_practices_code_403_even_if_unknown(clinic, app_client):
             assert response.json()["detail"].startswith("practice:")
         # One foreign row refuses the whole batch.
         response = await client.post(
-            "/api/v1/visits", json=[visit(clinic), visit(clinic, practice="P0002")],
+            "/api/v1/visits",
+            json=[visit(clinic), visit(clinic, practice="P0002")],
             headers=auth(clinic.key),
         )
         assert response.status_code == 403
@@ -62,17 +67,16 @@ async def test_another_practices_code_403_even_if_unknown(clinic, app_client):
     [
         (b"{not json", "body"),
         (b"[]", "body"),
-        (b'{"practice": "P0001", "visit_date": "24/11/2026", "phone": "20123456"}',
-         "visit_date"),
-        (b'{"practice": "P0001", "visit_date": "2026-02-30", "phone": "20123456"}',
-         "visit_date"),
-        (b'{"practice": "P0001", "visit_date": "2099-01-01", "phone": "20123456"}',
-         "visit_date"),
+        (b'{"practice": "P0001", "visit_date": "24/11/2026", "phone": "20123456"}', "visit_date"),
+        (b'{"practice": "P0001", "visit_date": "2026-02-30", "phone": "20123456"}', "visit_date"),
+        (b'{"practice": "P0001", "visit_date": "2099-01-01", "phone": "20123456"}', "visit_date"),
         (b'{"practice": "P0001", "phone": "20123456"}', "visit_date"),
         (b'{"practice": "P0001", "visit_date": "TODAY", "phone": "123"}', "phone"),
         (b'{"visit_date": "TODAY", "phone": "20123456"}', "practice"),
-        (b'{"practice": "P0001", "visit_date": "TODAY", "phone": "20123456", "language": "fr"}',
-         "language"),
+        (
+            b'{"practice": "P0001", "visit_date": "TODAY", "phone": "20123456", "language": "fr"}',
+            "language",
+        ),
         (b'{"practice": "P0001", "visit_date": "TODAY", "phone": "20123456", "x": 1}', "x"),
         (b'"a string"', "visit"),
     ],
@@ -81,7 +85,8 @@ async def test_bad_input_422_names_the_field(clinic, app_client, body, field):
     body = body.replace(b"TODAY", clinic.today().isoformat().encode())
     async with app_client(clinic.settings) as client:
         response = await client.post(
-            "/api/v1/visits", content=body,
+            "/api/v1/visits",
+            content=body,
             headers={**auth(clinic.key), "content-type": "application/json"},
         )
     assert response.status_code == 422, response.text
@@ -92,17 +97,27 @@ async def test_bad_input_422_names_the_field(clinic, app_client, body, field):
 
 
 async def test_a_batch_keeps_valid_rows(clinic, app_client):
-    rows = [visit(clinic), visit(clinic, phone="nope"), visit(clinic, phone="20123457"),
-            visit(clinic)]
+    rows = [
+        visit(clinic),
+        visit(clinic, phone="nope"),
+        visit(clinic, phone="20123457"),
+        visit(clinic),
+    ]
     async with app_client(clinic.settings) as client:
         response = await client.post("/api/v1/visits", json=rows, headers=auth(clinic.key))
         assert response.status_code == 202
         body = response.json()
         assert (body["accepted"], body["invited"], body["rejected"]) == (3, 2, 1)
         assert [r["status"] for r in body["results"]] == [
-            "invited", "rejected", "invited", "duplicate"]
+            "invited",
+            "rejected",
+            "invited",
+            "duplicate",
+        ]
         assert body["results"][1] == {
-            "row": 1, "status": "rejected", "invitation": None,
+            "row": 1,
+            "status": "rejected",
+            "invitation": None,
             "errors": {"phone": "not a valid phone number"},
         }
         assert body["results"][3]["invitation"] == body["results"][0]["invitation"]
@@ -133,12 +148,14 @@ async def test_poster_and_slip_need_the_practices_own_key(clinic, app_client):
         assert "http://survey.test/p/P0001" in response.text
         assert "Lægehuset Test" in response.text
         response = await client.post(
-            "/api/v1/slips", json={"practice": "P0002", "visit_date": clinic.today().isoformat()},
+            "/api/v1/slips",
+            json={"practice": "P0002", "visit_date": clinic.today().isoformat()},
             headers=auth(clinic.key),
         )
         assert response.status_code == 403
         response = await client.post(
-            "/api/v1/slips", json={"practice": "P0001", "visit_date": "yesterday"},
+            "/api/v1/slips",
+            json={"practice": "P0001", "visit_date": "yesterday"},
             headers=auth(clinic.key),
         )
         assert response.status_code == 422 and "visit_date" in response.json()["errors"]
@@ -146,23 +163,35 @@ async def test_poster_and_slip_need_the_practices_own_key(clinic, app_client):
 
 async def test_response_rates_count_invitations_not_responses(clinic, app_client):
     async with app_client(clinic.settings) as client:
-        await client.post("/api/v1/visits", json=[visit(clinic), visit(clinic, phone="20123457")],
-                          headers=auth(clinic.key))
+        await client.post(
+            "/api/v1/visits",
+            json=[visit(clinic), visit(clinic, phone="20123457")],
+            headers=auth(clinic.key),
+        )
         clinic.clock.advance(minutes=1)  # the API queued them at the real "now"
         await clinic.worker().run_once()
-        response = await client.get("/api/v1/practices/P0001/response-rates",
-                                    headers=auth(clinic.key))
+        response = await client.get(
+            "/api/v1/practices/P0001/response-rates", headers=auth(clinic.key)
+        )
         assert response.status_code == 200
         [row] = response.json()["rows"]
         assert row == {
-            "month": clinic.today().isoformat()[:7], "channel": "sms", "invitations": 2,
-            "sent": 2, "delivered": 0, "failed": 0, "answered": 0, "response_rate": 0.0,
+            "month": clinic.today().isoformat()[:7],
+            "channel": "sms",
+            "invitations": 2,
+            "sent": 2,
+            "delivered": 0,
+            "failed": 0,
+            "answered": 0,
+            "response_rate": 0.0,
         }
-        response = await client.get("/api/v1/practices/P0002/response-rates",
-                                    headers=auth(clinic.key))
+        response = await client.get(
+            "/api/v1/practices/P0002/response-rates", headers=auth(clinic.key)
+        )
         assert response.status_code == 403
-        response = await client.get("/api/v1/practices/P0001/response-rates?from=2026-13",
-                                    headers=auth(clinic.key))
+        response = await client.get(
+            "/api/v1/practices/P0001/response-rates?from=2026-13", headers=auth(clinic.key)
+        )
         assert response.status_code == 422 and "from" in response.json()["errors"]
 
 
@@ -170,14 +199,25 @@ async def test_delivery_reports_are_signed_and_recorded(clinic, app_client):
     await clinic.visit()
     await clinic.worker().run_once()
     [message] = await OutboxMessage.objects()
-    report = {"id": 1001, "msisdn": 4520123456, "time": 1, "status": "DELIVERED",
-              "userref": message.idempotency_key}
+    report = {
+        "id": 1001,
+        "msisdn": 4520123456,
+        "time": 1,
+        "status": "DELIVERED",
+        "userref": message.idempotency_key,
+    }
     async with app_client(clinic.settings) as client:
-        bad = await client.post("/api/v1/sms/status", json=report,
-                                headers={"x-gwapi-signature": sign_jwt(report, "wrong")})
+        bad = await client.post(
+            "/api/v1/sms/status",
+            json=report,
+            headers={"x-gwapi-signature": sign_jwt(report, "wrong")},
+        )
         assert bad.status_code == 401
-        good = await client.post("/api/v1/sms/status", json=report,
-                                 headers={"x-gwapi-signature": sign_jwt(report, "webhook-secret")})
+        good = await client.post(
+            "/api/v1/sms/status",
+            json=report,
+            headers={"x-gwapi-signature": sign_jwt(report, "webhook-secret")},
+        )
         assert good.status_code == 200
     assert (await OutboxMessage.objects().first()).delivery == "delivered"
     clinic.settings_with(gatewayapi_webhook_secret="")

@@ -27,8 +27,9 @@ async def test_import_keeps_good_rows_and_lists_bad_ones(clinic, database_url, t
         f"{today:%d.%m.%Y};+46 70 123 45 67;en\n",
         encoding="cp1252",
     )
-    result = await survey_service("visits", "import", str(csv), "--practice", "P0001",
-                                  env={"DATABASE_URL": database_url})
+    result = await survey_service(
+        "visits", "import", str(csv), "--practice", "P0001", env={"DATABASE_URL": database_url}
+    )
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip() == f"{csv}: line 3: phone: not a valid phone number"
     assert result.stdout.strip() == (
@@ -45,17 +46,22 @@ async def test_import_keeps_good_rows_and_lists_bad_ones(clinic, database_url, t
         ("when,phone\n2026-01-01,20123456\n", ("--practice", "P0001"), "unknown column(s) when"),
         ("phone\n20123456\n", ("--practice", "P0001"), "missing column(s) visit_date"),
         ("visit_date,phone\nTODAY,20123456\n", ("--practice", "NOPE"), "--practice NOPE"),
-        ("visit_date,phone\n2001-01-01,20123456\n", ("--practice", "P0001"),
-         "no row could be used"),
+        (
+            "visit_date,phone\n2001-01-01,20123456\n",
+            ("--practice", "P0001"),
+            "no row could be used",
+        ),
     ],
 )
-async def test_import_errors_are_one_line_exit_2(clinic, database_url, tmp_path, content, args,
-                                                 fragment):
+async def test_import_errors_are_one_line_exit_2(
+    clinic, database_url, tmp_path, content, args, fragment
+):
     path = tmp_path / "visits.csv"
     if content is not None:
         path.write_text(content.replace("TODAY", clinic.today().isoformat()))
-    result = await survey_service("visits", "import", str(path), *args,
-                                  env={"DATABASE_URL": database_url})
+    result = await survey_service(
+        "visits", "import", str(path), *args, env={"DATABASE_URL": database_url}
+    )
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: ") and fragment in last, result.stderr
@@ -64,21 +70,27 @@ async def test_import_errors_are_one_line_exit_2(clinic, database_url, tmp_path,
 
 
 async def test_worker_with_an_unusable_backend_is_one_line_exit_2(clinic, database_url):
-    result = await survey_service("worker", "--once", env=worker_env(
-        clinic, database_url, SMS_BACKEND="gatewayapi", GATEWAYAPI_TOKEN=""))
+    result = await survey_service(
+        "worker",
+        "--once",
+        env=worker_env(clinic, database_url, SMS_BACKEND="gatewayapi", GATEWAYAPI_TOKEN=""),
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == "Error: SMS_BACKEND=gatewayapi needs GATEWAYAPI_TOKEN"
-    result = await survey_service("worker", "--once", env=worker_env(
-        clinic, database_url, SMS_QUIET_HOURS="late"))
+    result = await survey_service(
+        "worker", "--once", env=worker_env(clinic, database_url, SMS_QUIET_HOURS="late")
+    )
     assert result.returncode == 2 and "SMS_QUIET_HOURS" in result.stderr
 
 
 async def test_worker_status_and_operator_opt_out(clinic, database_url):
     await clinic.visit()
-    result = await survey_service("worker", "opt-out", "20 12 34 56",
-                                  env={"DATABASE_URL": database_url})
+    result = await survey_service(
+        "worker", "opt-out", "20 12 34 56", env={"DATABASE_URL": database_url}
+    )
     assert result.returncode == 0 and result.stdout.strip() == (
-        "+45 ****3456 will get no more messages")
+        "+45 ****3456 will get no more messages"
+    )
     assert await OptOut.count() == 1
     result = await survey_service("worker", "status", env={"DATABASE_URL": database_url})
     assert result.returncode == 0
@@ -89,7 +101,15 @@ async def test_worker_status_and_operator_opt_out(clinic, database_url):
 async def test_qr_poster_file_decodes(clinic, database_url, tmp_path):
     out = tmp_path / "poster.png"
     result = await survey_service(
-        "qr", "poster", "P0001", "--size", "A5", "--format", "png", "--out", str(out),
+        "qr",
+        "poster",
+        "P0001",
+        "--size",
+        "A5",
+        "--format",
+        "png",
+        "--out",
+        str(out),
         env={"DATABASE_URL": database_url, "PUBLIC_BASE_URL": "https://survey.rm.dk"},
     )
     assert result.returncode == 0, result.stderr

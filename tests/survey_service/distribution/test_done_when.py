@@ -34,8 +34,12 @@ async def test_visit_to_sms_to_one_answer_to_no_reminder_to_no_number(
     async with app_client(clinic.settings) as client:
         posted = await client.post(
             "/api/v1/visits",
-            json={"practice": "P0001", "visit_date": clinic.today().isoformat(),
-                  "phone": "20 12 34 56", "language": "en"},
+            json={
+                "practice": "P0001",
+                "visit_date": clinic.today().isoformat(),
+                "phone": "20 12 34 56",
+                "language": "en",
+            },
             headers={"authorization": f"Bearer {clinic.key}"},
         )
         assert posted.status_code == 202, posted.text
@@ -54,8 +58,12 @@ async def test_visit_to_sms_to_one_answer_to_no_reminder_to_no_number(
 
         form_page = await client.get(link)
         assert form_page.status_code == 200 and "The doctor listened to me." in form_page.text
-        answers = {"mini.listened": "5", "mini.written": "no", "_lang": "en",
-                   "_csrf_token": csrf_of(form_page.text)}
+        answers = {
+            "mini.listened": "5",
+            "mini.written": "no",
+            "_lang": "en",
+            "_csrf_token": csrf_of(form_page.text),
+        }
         first = await client.post(link, data=answers, follow_redirects=False)
         assert first.status_code == 303
         second = await client.post(link, data=answers, follow_redirects=False)

@@ -27,7 +27,10 @@ pytestmark = pytest.mark.anyio
 
 TOKEN = "AbCdEfGhIjKlMnOpQrSt"
 SMS = OutgoingSms(
-    message_id=7, to="+4520123456", kind="invitation", idempotency_key="k" * 32,
+    message_id=7,
+    to="+4520123456",
+    kind="invitation",
+    idempotency_key="k" * 32,
     body=f"Hvordan var dit besøg? https://survey.test/s/{TOKEN}",
 )
 
@@ -70,8 +73,10 @@ async def test_gatewayapi_sends_the_documented_request(standin):
     assert provider_id == "1001"
     [payload] = standin.requests
     assert payload == {
-        "sender": "Region", "message": SMS.body,
-        "recipients": [{"msisdn": 4520123456}], "userref": "k" * 32,
+        "sender": "Region",
+        "message": SMS.body,
+        "recipients": [{"msisdn": 4520123456}],
+        "userref": "k" * 32,
     }
     assert standin.auth_headers == ["Basic dDBrZW46"]  # the token as Basic user name
 
@@ -148,8 +153,15 @@ def test_backend_is_chosen_by_setting(tmp_path):
         (dataclasses.replace(settings, sms_backend="carrier-pigeon"), "use console, file:"),
         (dataclasses.replace(settings, sms_backend="file:relative.jsonl"), "absolute path"),
         (dataclasses.replace(settings, sms_backend="gatewayapi"), "needs GATEWAYAPI_TOKEN"),
-        (dataclasses.replace(settings, sms_backend="gatewayapi", gatewayapi_token="t",
-                             sms_sender="Region Midtjylland"), "SMS_SENDER"),
+        (
+            dataclasses.replace(
+                settings,
+                sms_backend="gatewayapi",
+                gatewayapi_token="t",
+                sms_sender="Region Midtjylland",
+            ),
+            "SMS_SENDER",
+        ),
     ]:
         with pytest.raises(GatewayConfigError, match=message):
             make_gateway(bad)

@@ -30,8 +30,16 @@ TODAY = dt.date(2026, 11, 23)
 
 def test_parse_names_every_bad_field():
     with pytest.raises(VisitProblems) as caught:
-        parse_visit({"visit_date": "23/11/2026", "phone": "123", "language": "fr",
-                     "questionnaire": 5, "colour": "red"}, TODAY)
+        parse_visit(
+            {
+                "visit_date": "23/11/2026",
+                "phone": "123",
+                "language": "fr",
+                "questionnaire": 5,
+                "colour": "red",
+            },
+            TODAY,
+        )
     assert caught.value.errors == {
         "colour": "unknown field",
         "practice": "missing: give the practice code",
@@ -59,8 +67,10 @@ def test_visit_dates_must_be_recent_and_real(value, reason):
 
 
 def test_a_good_visit_is_normalised():
-    visit = parse_visit({"practice": " P1 ", "visit_date": "2026-11-23", "phone": "20 12 34 56",
-                         "language": "en"}, TODAY)
+    visit = parse_visit(
+        {"practice": " P1 ", "visit_date": "2026-11-23", "phone": "20 12 34 56", "language": "en"},
+        TODAY,
+    )
     assert (visit.practice, visit.phone, visit.language) == ("P1", "+4520123456", "en")
 
 
@@ -101,8 +111,10 @@ async def test_several_visits_in_the_window_invite_once(clinic):
     assert again.status == DUPLICATE and again.invitation_id == first.invitation_id
     assert await Invitation.count() == 1 and await OutboxMessage.count() == 1
     # Another practice asks about its own visit: not a duplicate.
-    visit = parse_visit({"practice": "P0002", "visit_date": clinic.today().isoformat(),
-                         "phone": "+4520123456"}, clinic.today())
+    visit = parse_visit(
+        {"practice": "P0002", "visit_date": clinic.today().isoformat(), "phone": "+4520123456"},
+        clinic.today(),
+    )
     elsewhere = await register_visit(visit, clinic.other, clinic.context, clinic.clock())
     assert elsewhere.status == INVITED
 

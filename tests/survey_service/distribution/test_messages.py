@@ -16,8 +16,14 @@ BASE = "https://survey.rm.dk"
 
 
 def sms(kind="invitation", language="da", name="Lægehuset Test", sector="gp", base=BASE):
-    return compose_sms(kind, language, practice_name=name, sector=sector,
-                       link=f"{base}/s/{TOKEN}", stop_link=f"{base}/s/{TOKEN}/stop")
+    return compose_sms(
+        kind,
+        language,
+        practice_name=name,
+        sector=sector,
+        link=f"{base}/s/{TOKEN}",
+        stop_link=f"{base}/s/{TOKEN}/stop",
+    )
 
 
 #: the longest PUBLIC_BASE_URL docs/distribution.md promises one segment for
@@ -70,6 +76,6 @@ def test_segment_arithmetic():
     assert measure("a" * 161).segments == 2
     assert measure("€" * 80).segments == 1  # extension characters take two septets
     assert measure("€" * 81).segments == 2
-    assert measure("ש" * 70) .encoding == "ucs2"
+    assert measure("ש" * 70).encoding == "ucs2"
     assert measure("ש" * 70).segments == 1
     assert measure("ש" * 71).segments == 2

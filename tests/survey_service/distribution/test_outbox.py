@@ -66,9 +66,7 @@ async def test_concurrent_claims_never_share_a_message(clinic):
     clinic.settings_with(sms_dedup_days=0)
     for n in range(30):
         await clinic.visit(f"+45201234{n:02d}")
-    claims = await asyncio.gather(
-        *(outbox.claim_due(clinic.clock(), 10, 60) for _ in range(4))
-    )
+    claims = await asyncio.gather(*(outbox.claim_due(clinic.clock(), 10, 60) for _ in range(4)))
     ids = [m.id for batch in claims for m in batch]
     assert len(ids) == 30 and len(set(ids)) == 30
 
@@ -240,8 +238,10 @@ async def test_reminder_goes_only_to_unanswered_links_and_only_once(clinic):
     assert await SmsContact.count().where(SmsContact.phone.is_not_null()) == 0
     kinds = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.status)
     assert sorted((k["kind"], k["status"]) for k in kinds) == [
-        ("invitation", "sent"), ("invitation", "sent"),
-        ("reminder", "cancelled"), ("reminder", "sent"),
+        ("invitation", "sent"),
+        ("invitation", "sent"),
+        ("reminder", "cancelled"),
+        ("reminder", "sent"),
     ]
 
 
@@ -256,8 +256,9 @@ async def test_an_answer_arriving_while_the_reminder_is_claimed_stops_it(clinic)
     report = RunReport()
     await clinic.worker().process([held], report)
     assert report.cancelled == 1 and len(clinic.sent()) == 1
-    assert (await OutboxMessage.objects().where(OutboxMessage.kind == "reminder"))[0].last_error \
-        == "answered"
+    assert (await OutboxMessage.objects().where(OutboxMessage.kind == "reminder"))[
+        0
+    ].last_error == "answered"
 
 
 async def test_after_a_timeout_the_delivery_report_settles_it_instead_of_a_resend(clinic):

@@ -127,4 +127,4 @@ async def test_the_opt_out_link_is_no_side_door_for_guessing_tokens(clinic, app_
             (await client.get(f"/s/{n:020d}/stop")).status_code for n in range(guard.limit + 5)
         ]
     assert statuses[: guard.limit] == [404] * guard.limit
-    assert statuses[guard.limit:] == [429] * 5
+    assert statuses[guard.limit :] == [429] * 5

@@ -15,8 +15,15 @@ from survey_service.distribution.phones import (
 
 @pytest.mark.parametrize(
     "raw",
-    ["+4520123456", "+45 20 12 34 56", "20123456", "20 12 34 56", "0045 2012 3456",
-     "4520123456", " +45-20-12-34-56 "],
+    [
+        "+4520123456",
+        "+45 20 12 34 56",
+        "20123456",
+        "20 12 34 56",
+        "0045 2012 3456",
+        "4520123456",
+        " +45-20-12-34-56 ",
+    ],
 )
 def test_danish_numbers_in_any_common_form(raw):
     assert normalise_phone(raw) == "+4520123456"

@@ -57,5 +57,10 @@ async def test_response_rates_come_from_invitations_and_responses_stay_unlinked(
     # a message, a phone number or a time of day.
     [response] = await Response.select()
     assert set(response) == {
-        "id", "practice", "questionnaire_version", "channel", "language", "visit_date",
+        "id",
+        "practice",
+        "questionnaire_version",
+        "channel",
+        "language",
+        "visit_date",
     }

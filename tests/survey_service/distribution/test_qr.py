@@ -53,8 +53,10 @@ def test_poster_svg_decodes_and_speaks_danish_and_english(paper):
     assert "Lægehuset &lt;Ørsted&gt; &amp; Co" in text  # escaped, not markup
     assert "Fortæl os om dit besøg" in text and "Tell us about your visit" in text
     assert "Scan koden med mobilens kamera." in text
-    assert "Scan the code with your phone&apos;s camera." in text or \
-        "Scan the code with your phone's camera." in text
+    assert (
+        "Scan the code with your phone&apos;s camera." in text
+        or "Scan the code with your phone's camera." in text
+    )
     assert URL in text
     assert decode_svg(svg) == [URL]
 

@@ -176,6 +176,9 @@ def test_a_module_can_be_placed_between_sections(catalogue_dir):
 
 
 def test_a_module_cannot_include_a_module(catalogue_dir):
-    edit(catalogue_dir, "mini-module",
-         lambda d: d["sections"].append({"module": "mini-module", "version": 1}))
+    edit(
+        catalogue_dir,
+        "mini-module",
+        lambda d: d["sections"].append({"module": "mini-module", "version": 1}),
+    )
     assert any("modules cannot include modules" in p for p in problems(catalogue_dir))

@@ -193,7 +193,7 @@ async def test_oversized_body_is_refused_without_storing(client, survey):
 
 
 def questions_part(html: str) -> str:
-    return html[html.index('<section class="section"'):html.index('<div class="submit">')]
+    return html[html.index('<section class="section"') : html.index('<div class="submit">')]
 
 
 async def test_blank_forms_share_one_rendering_per_version_and_language(client, survey):

@@ -40,8 +40,16 @@ def test_response_tables_cannot_join_to_invitations():
             if isinstance(column, ForeignKey):
                 assert column._foreign_key_meta.resolved_references is not Invitation
         names = {c._meta.name for c in table._meta.columns}
-        assert not names & {"invitation", "token", "token_hash", "ip", "user_agent", "phone",
-                            "created_at", "submitted_at"}
+        assert not names & {
+            "invitation",
+            "token",
+            "token_hash",
+            "ip",
+            "user_agent",
+            "phone",
+            "created_at",
+            "submitted_at",
+        }
     # Random keys, not a sequence that would give away the order of submissions.
     assert Response._meta.primary_key.value_type.__name__ == "UUID"
     assert Answer._meta.primary_key.value_type.__name__ == "UUID"

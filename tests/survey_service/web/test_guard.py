@@ -75,7 +75,5 @@ async def test_reopening_used_or_real_links_is_never_limited(client, survey):
         "/api/v1/responses", json={"token": token, "answers": {"mini.listened": "5"}}
     )
     assert ok.status_code == 201
-    statuses = {
-        (await client.get(f"/s/{token}")).status_code for _ in range(60)
-    }
+    statuses = {(await client.get(f"/s/{token}")).status_code for _ in range(60)}
     assert statuses == {409}
