@@ -6,6 +6,12 @@ or a common first name gives them away, names of persons. Recall matters more
 than precision here (a missed CPR number is a data breach; a masked date is a
 nuisance), but false alarms on dates, amounts and times would make comments
 unreadable, so the phone patterns are limited to the groupings Danes write.
+
+Patterns run on a copy of the text in which the other spaces (no-break,
+figure, thin, narrow) are plain spaces and the other dashes are ``-``. The copy has
+the same length, so offsets found in it are offsets in the original: numbers
+pasted from a web page or a word processor (which insert U+00A0 and U+2011)
+are then caught by the same patterns as typed ones.
 """
 
 from __future__ import annotations
@@ -36,28 +42,61 @@ PLACEHOLDERS: Mapping[str, str] = {
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
-# DDMMYY then four digits, with a dash, a space or nothing between. Days
-# 61-91 are replacement numbers (erstatningspersonnumre). The modulus-11 check
-# is deliberately absent: numbers issued since 2007 need not pass it.
-_CPR = re.compile(
-    r"(?<!\d)(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])(?:0[1-9]|1[0-2])\d\d"
-    r"[-\u2010\u2011\u2013 ]?\d{4}(?!\d)"
+# One character for one character, so offsets stay valid (see the module
+# docstring). Line breaks are not folded: a phone pattern that crossed them
+# would join numbers from two lines of a list. Only the CPR pattern accepts a
+# line break, at the one place a wrapped CPR number breaks.
+_SAME_LENGTH_FOLD = str.maketrans(
+    {
+        "\u00a0": " ",  # no-break space
+        "\u2007": " ",  # figure space
+        "\u2009": " ",  # thin space
+        "\u202f": " ",  # narrow no-break space
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",  # figure dash
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2212": "-",  # minus sign
+    }
 )
 
-_PREFIX = r"(?:(?:\+|00) ?45|\(\s?(?:\+|00)?45\s?\))"
+# DDMMYY then four digits. Days 61-91 are replacement numbers
+# (erstatningspersonnumre). The modulus-11 check is deliberately absent:
+# numbers issued since 2007 need not pass it.
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
+_MONTH = r"(?:0[1-9]|1[0-2])"
+# Between birth date and serial: nothing, a dash or a slash, with up to a few
+# spaces or a line break around it (a number wrapped at its dash, or typed as
+# "010190 - 1234").
+_CPR_COMPACT = _DAY + _MONTH + r"\d\d(?:\s{0,4}[-/]?\s{0,4})\d{4}"
+# DD.MM.YY-SSSS: the birth date written as a date. The dash or slash is
+# required here; without it "12.03.24 1430" (a date and a time) would match.
+_CPR_DOTTED = _DAY + r"\." + _MONTH + r"\.\d\d\s{0,4}[-/]\s{0,4}\d{4}"
+_CPR = re.compile(r"(?<!\d)(?:" + _CPR_COMPACT + "|" + _CPR_DOTTED + r")(?!\d)")
+
+# The digit look-behind keeps "0045" from being read out of a longer number.
+_PREFIX = r"(?:(?<!\d)(?:\+|00) ?45|\(\s?(?:\+|00)?45\s?\))"
 # With a country prefix any grouping of eight digits is a phone number.
 _PHONE_PREFIXED = re.compile(_PREFIX + r"[ .-]?\d(?:[ .-]?\d){7}(?!\d)")
 # Without it, only the groupings Danes write, so that dates (12.03.2023),
 # amounts (12.500.000) and times (14.30) do not look like numbers to hide.
 # Danish subscriber numbers never start with 0 or 1.
+# Digits joined to more digits by a dash, slash or dot ("4471-2203-18") are
+# a reference or a date, not a phone number, on either side.
 _PHONE_PLAIN = re.compile(
-    r"(?<![\d+])(?:"
+    r"(?<![\d+])(?<!\d[-/.])(?:"
     r"[2-9]\d{7}"
     r"|[2-9]\d(?P<s1>[ .-])\d\d(?P=s1)\d\d(?P=s1)\d\d"
     r"|(?P<first>[2-9]\d{3})[ .-](?P<second>\d{4})"
     r"|[2-9]\d\d \d\d \d\d\d"
-    r")(?!\d|[.,]\d)(?!\s?(?:kr\b|kroner|DKK|,-))"
+    # 2-3-3 ("20 123 456"). Not with dots: "12.500.000" is an amount.
+    r"|[2-9]\d(?P<s2>[ -])\d{3}(?P=s2)(?P<last3>\d{3})"
+    r")(?!\d|[-/.,]\d)(?!\s?(?:kr\b|kroner|DKK|,-))"
 )
+# A currency ("kr. 12 500 000", "DKK 25000000") or a clock ("kl. 2000-2130")
+# just before the digits: an amount or a time, not a phone number.
+_NOT_PHONE_BEFORE = re.compile(r"(?:\bkr\.?|\bDKK|€|\$|£|\bkl\.?|\bklokken)\s?$", re.I)
 
 _TITLE = (
     r"(?:[Dd]r\.?|[Dd]oktor(?:en)?|(?:[Oo]ver|[Rr]eserve|[Tt]and)?[Ll]æge(?:n)?|"
@@ -66,7 +105,12 @@ _TITLE = (
     r"[Hh]r\.|[Ff]ru|[Ss]ocialrådgiver(?:en)?|[Hh]jemmehjælper(?:en)?)"
 )
 _NAME_WORD = r"[A-ZÆØÅ][a-zæøåéü]+(?:-[A-ZÆØÅ][a-zæøåéü]+)?"
-_STREET = r"(?!\s(?:[Vv]ej|[Gg]ade|[Aa]llé|[Bb]oulevard|[Pp]lads|[Ss]træde|[Tt]orv)\b)"
+# A name that is the start of a street name is not a person: "Jens Baggesens
+# Vej", and with one more word in between, "Hans Christian Andersens Boulevard".
+_STREET = (
+    r"(?!(?:\s" + _NAME_WORD + r")?"
+    r"\s(?:[Vv]ej|[Gg]ade|[Aa]llé|[Bb]oulevard|[Pp]lads|[Ss]træde|[Tt]orv)\b)"
+)
 _FIRST_NAMES = (
     "Anne",
     "Mette",
@@ -97,6 +141,7 @@ _FIRST_NAMES = (
     "Rikke",
     "Peter",
     "Jens",
+    "Per",
     "Lars",
     "Michael",
     "Henrik",
@@ -137,6 +182,14 @@ _NAME_AFTER_TITLE = re.compile(
 _FIRST_NAME = re.compile(
     r"\b(?>(?:" + "|".join(_FIRST_NAMES) + r")(?:\s" + _NAME_WORD + r")?)\b" + _STREET
 )
+# First names that are also ordinary words: "Hans" is "his", "Per" is "per",
+# "Line" is an English word. Capitalised at the start of a sentence they are
+# usually the word, so there they count as a name only when a capitalised
+# surname follows ("Hans Jensen ringede").
+_WORD_LIKE_NAMES = frozenset({"Hans", "Per", "Line"})
+# What may come between the end of the previous sentence and the word:
+# spaces, an opening quote or bracket, a bullet dash.
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s|\n)[\s\"'«»“”„(\[*-]*$")
 
 # Higher wins when matches overlap: an e-mail address contains digits, a CPR
 # number contains eight digits.
@@ -161,11 +214,36 @@ class PiiSpan:
 
 
 def _is_year_range(match: re.Match[str]) -> bool:
+    """``2010-2022``: two years in order, however far apart.
+
+    A 4-4 phone number reads as such a pair only if it starts 20 (phone
+    numbers never start 19) and its second half is a later year up to 2099:
+    about 1 in 16,000 numbers in that grouping.
+    """
     first, second = match.group("first"), match.group("second")
     if first is None or second is None:
         return False
     a, b = int(first), int(second)
-    return 1900 <= a <= 2099 and 0 <= b - a <= 10
+    return 1900 <= a <= b <= 2099
+
+
+def _is_amount_or_time(folded: str, match: re.Match[str]) -> bool:
+    """``kr.`` or ``kl.`` just before, or 2-3-3 ending in ``000`` (``20 500 000``).
+
+    Thousands are separated by spaces in print, and round sums are what
+    people write without a currency; a phone number ending in 000 written
+    2-3-3 is the price (1 in 1,000 of that grouping).
+    """
+    if _NOT_PHONE_BEFORE.search(folded, max(0, match.start() - 8), match.start()):
+        return True
+    return match.group("last3") == "000"
+
+
+def _is_sentence_initial_word(text: str, start: int, end: int) -> bool:
+    """A lone word-like first name ("Hans", "Per") opening a sentence."""
+    if text[start:end] not in _WORD_LIKE_NAMES:
+        return False
+    return _SENTENCE_START.search(text, max(0, start - 8), start) is not None
 
 
 def _is_compact_date(match: re.Match[str]) -> bool:
@@ -184,18 +262,23 @@ def _is_compact_date(match: re.Match[str]) -> bool:
 
 
 def _candidates(text: str) -> list[PiiSpan]:
-    found = [PiiSpan(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
-    found += [PiiSpan(m.start(), m.end(), "cpr") for m in _CPR.finditer(text)]
-    found += [PiiSpan(m.start(), m.end(), "phone") for m in _PHONE_PREFIXED.finditer(text)]
+    folded = text.translate(_SAME_LENGTH_FOLD)
+    found = [PiiSpan(m.start(), m.end(), "email") for m in _EMAIL.finditer(folded)]
+    found += [PiiSpan(m.start(), m.end(), "cpr") for m in _CPR.finditer(folded)]
+    found += [PiiSpan(m.start(), m.end(), "phone") for m in _PHONE_PREFIXED.finditer(folded)]
     found += [
         PiiSpan(m.start(), m.end(), "phone")
-        for m in _PHONE_PLAIN.finditer(text)
-        if not (_is_year_range(m) or _is_compact_date(m))
+        for m in _PHONE_PLAIN.finditer(folded)
+        if not (_is_year_range(m) or _is_compact_date(m) or _is_amount_or_time(folded, m))
     ]
     found += [
-        PiiSpan(m.start("name"), m.end("name"), "name") for m in _NAME_AFTER_TITLE.finditer(text)
+        PiiSpan(m.start("name"), m.end("name"), "name") for m in _NAME_AFTER_TITLE.finditer(folded)
     ]
-    found += [PiiSpan(m.start(), m.end(), "name") for m in _FIRST_NAME.finditer(text)]
+    found += [
+        PiiSpan(m.start(), m.end(), "name")
+        for m in _FIRST_NAME.finditer(folded)
+        if not _is_sentence_initial_word(folded, m.start(), m.end())
+    ]
     return found
 
 
@@ -213,14 +296,21 @@ def find_pii(text: str) -> tuple[PiiSpan, ...]:
 
     Notes
     -----
-    CPR: ``DDMMYY-SSSS`` with a dash, a space or nothing, any serial (no
-    modulus-11 check). Phone: eight digits after ``+45`` / ``0045`` in any
-    grouping; without a prefix eight digits starting 2-9 written together or
-    as 2-2-2-2, 4-4 or 3-2-3 (a 4-4 pair of years such as ``2022-2023``, a
-    compact date such as ``24122023`` and a number followed by ``kr`` are not
-    phones). E-mail: ``local@domain.tld``.
+    No-break, figure, thin and narrow spaces count as spaces; hyphen,
+    non-breaking hyphen, en and em dash and minus count as ``-``.
+    CPR: ``DDMMYY`` and a four-digit serial joined by nothing, a dash, a
+    slash or spaces, or by a line break with or without a dash; or
+    ``DD.MM.YY-SSSS`` / ``DD.MM.YY/SSSS``. Any serial (no modulus-11 check).
+    Phone: eight digits after ``+45`` / ``0045`` in any grouping; without a
+    prefix eight digits starting 2-9 written together or as 2-2-2-2, 4-4,
+    3-2-3 or 2-3-3 (a 4-4 pair of years such as ``2010-2022``, a compact
+    date such as ``24122023``, a number next to ``kr`` / ``DKK``, a number
+    after ``kl.``, a number joined to more digits by ``-``, ``/`` or ``.``
+    and a 2-3-3 group ending ``000`` are not phones).
+    E-mail: ``local@domain.tld``.
     Names: capitalised words after a title (``læge``, ``Dr.``, ``fru`` ...)
-    or starting with a common first name, except street names.
+    or starting with a common first name, except street names and except
+    ``Hans``, ``Per`` and ``Line`` alone at the start of a sentence.
 
     References
     ----------

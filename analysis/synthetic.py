@@ -94,7 +94,7 @@ class SyntheticSurvey:
     adjusters: tuple[str, ...]
 
 
-def _cut(latent: np.ndarray, cuts: Sequence[float]) -> np.ndarray:
+def _cut(latent: np.ndarray, cuts: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.searchsorted(np.asarray(cuts), latent).astype(np.int8)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 SECRET = secrets.token_hex(16)
 os.environ["SECRET_KEY"] = SECRET
-os.environ.setdefault("PICCOLO_CONF", "survey_service.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "survey_service.db.piccolo_conf")
 
 GATEWAY_TOKEN = "bench-token"
 

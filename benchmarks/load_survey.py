@@ -325,7 +325,7 @@ def main() -> None:
     slug, _, version = args.questionnaire.partition("/")
 
     name = f"bench_load_{os.getpid()}_{secrets.token_hex(3)}"
-    os.environ["PICCOLO_CONF"] = "survey_service.piccolo_conf"
+    os.environ["PICCOLO_CONF"] = "survey_service.db.piccolo_conf"
     workdir = Path(tempfile.mkdtemp(prefix="load_survey_"))
     os.environ.setdefault("SURVEY_SERVICE_DATA_DIR", str(workdir / "data"))
     url = asyncio.run(create_scratch_database(args.database_url, name))

@@ -41,8 +41,7 @@ from survey_service.distribution.standin import Behaviour, StandinGateway
 
 
 async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, object]:
-    from survey_service import piccolo_conf
-    from survey_service.db import engine_from_url, use_engine
+    from survey_service.db import engine_from_url, piccolo_conf, use_engine
     from survey_service.distribution.delivery import record_delivery
     from survey_service.distribution.housekeeping import outbox_stats, sweep
     from survey_service.distribution.tables import OutboxMessage, SmsContact
@@ -137,7 +136,7 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
         for r in await OutboxMessage.select(OutboxMessage.idempotency_key, OutboxMessage.status)
     }
     stats = await outbox_stats()
-    kept = await SmsContact.count().where(SmsContact.phone.is_not_null())
+    kept = await SmsContact.count().where(SmsContact.phone_sealed.is_not_null())
     await piccolo_conf.DB.close_connection_pool()
     accepted = gateway.accepted
     return {

@@ -2,7 +2,10 @@
 
 Only parsing and writing live here; every number comes from :mod:`analysis`.
 Bad input is reported as one line on stderr with exit status 2, like every
-other command of the service.
+other command of the service. On success stderr also says how many rows were
+left out for a missing score and how many adjuster values were imputed
+(ANALYSIS_SPEC section 2), and warns of adjusters with so many levels that
+they are probably continuous.
 """
 
 from __future__ import annotations
@@ -13,10 +16,41 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+import pandas as pd
 
 from analysis import UNIT_COLUMNS, AnalysisError, AnalysisWarning, analyse_item, read_responses_csv
 
 __all__ = ["analyse"]
+
+#: More levels than this and an adjuster is probably a continuous column
+#: (age in years, income) that would become as many dummies (ANALYSIS_SPEC 2).
+MAX_LEVELS = 20
+#: Decimals printed: full precision for an analyst, without binary float noise
+#: (71.085, not 71.08499999999998; ANALYSIS_SPEC section 8).
+DECIMALS = 6
+
+
+def format_number(value: float) -> str:
+    """``value`` with at most :data:`DECIMALS` decimals, trailing zeros dropped."""
+    text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text  # a rounded tiny negative is not "-0"
+
+
+def many_levels(df: pd.DataFrame, score: str, adjusters: list[str]) -> dict[str, int]:
+    """Adjusters with more than :data:`MAX_LEVELS` levels among the rows with a score."""
+    scored = df[df[score].notna()]
+    counts = {name: int(scored[name].nunique(dropna=True)) for name in adjusters}
+    return {name: n for name, n in counts.items() if n > MAX_LEVELS}
+
+
+def data_note(rows: int, used: int, imputed: dict[str, int]) -> str:
+    """The stderr line counting what was left out and what was imputed."""
+    total = sum(imputed.values())
+    detail = ", ".join(f"{name} {n}" for name, n in imputed.items() if n)
+    return (
+        f"Note: {rows - used} of {rows} rows left out for a missing score; "
+        f"{total} missing adjuster value(s) imputed" + (f" ({detail})" if detail else "")
+    )
 
 
 class _OneLineError(click.UsageError):
@@ -80,11 +114,23 @@ def adjust(
     for warning in caught:
         if issubclass(warning.category, AnalysisWarning):
             click.echo(f"Warning: {warning.message}", err=True)
+    for name, levels in many_levels(df, score, adjusters).items():
+        click.echo(
+            f"Warning: adjuster {name!r} has {levels} levels (more than {MAX_LEVELS}): "
+            "probably a continuous column; each level becomes a dummy, so band it first",
+            err=True,
+        )
+    click.echo(data_note(len(df), result.nobs, dict(result.casemix.n_imputed)), err=True)
     table = result.to_frame()[list(UNIT_COLUMNS)]
+    options: dict[str, Any] = {
+        "index": False,
+        "lineterminator": "\n",
+        "float_format": format_number,
+    }
     if output is None:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        table.to_csv(sys.stdout, **options)
         return
     try:
-        table.to_csv(output, index=False, lineterminator="\n")
+        table.to_csv(output, **options)
     except OSError as exc:
         raise _OneLineError(f"{output}: cannot write ({exc.strerror or exc})") from None

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from survey_service.distribution.tables import OptOut, OutboxMessage, SmsContact
-from survey_service.invitations.tables import Invitation
+from survey_service.distribution.tables import OptOut, OutboxMessage, SmsContact, SmsDedup
+from survey_service.invitations.tables import Invitation, RateCounter
 from survey_service.practices.tables import Practice
 from survey_service.questionnaires.tables import QuestionnaireVersion
 from survey_service.responses.tables import Answer, Response
@@ -22,6 +22,8 @@ APP_CONFIG = AppConfig(
         SmsContact,
         OutboxMessage,
         OptOut,
+        SmsDedup,
+        RateCounter,
     ],
     migration_dependencies=[],
     commands=[],

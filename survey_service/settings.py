@@ -1,201 +1,287 @@
-"""One settings object, read from the environment.
+"""One settings object, read from the environment in one place.
 
-Every setting has a default that makes `survey-service demo` work with nothing
-configured; production overrides them through environment variables.
+Every setting is one field of :class:`Settings`: its environment variable, its
+one default and its docstring live together in :func:`_setting`, and
+:func:`load_settings` reads them all by their declared type. Nothing else in
+the service reads the environment (a test enforces it), and the README's
+settings table is generated from these fields (``survey-service settings``; a
+test keeps the README in step).
+
+The defaults make ``survey-service demo`` work with nothing configured;
+production overrides them through environment variables.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import os
+import re
+import secrets
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from survey_service.localtime import QuietHoursError, parse_quiet_hours
 
-def default_data_dir() -> Path:
-    """Where the embedded SQLite database lives unless DATABASE_URL says otherwise.
-
-    ``SURVEY_SERVICE_DATA_DIR`` wins; otherwise ``$XDG_DATA_HOME/survey-service``
-    (``~/.local/share/survey-service``), so the demo works from any directory.
-    """
-    explicit = os.environ.get("SURVEY_SERVICE_DATA_DIR")
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "survey-service"
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
-
-
-def _optional_int(name: str) -> int | None:
-    """Empty means "off" (e.g. no reminder), so it is not the same as 0."""
-    raw = os.environ.get(name, "").strip()
-    return _int(name, 0) if raw else None
+__all__ = ["Settings", "SettingsError", "load_settings", "settings_table"]
 
 
 class SettingsError(ValueError):
     """A setting in the environment has a value the service cannot use."""
 
 
+def _setting(env: str, default: Any, doc: str) -> Any:
+    """A field read from ``env``; ``doc`` is what the README's table says of it."""
+    return field(default=default, metadata={"env": env, "doc": " ".join(doc.split())})
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = ""
-    """``DATABASE_URL``: ``sqlite:///ABSOLUTE/PATH.sqlite`` or
-    ``postgresql://USER@HOST:PORT/DB``. Empty: a SQLite file in the data dir."""
+    """Everything the service can be told from outside, with its default."""
 
-    public_base_url: str = "http://127.0.0.1:8000"
-    """``PUBLIC_BASE_URL``: scheme, host and port that links in SMS and QR codes use."""
-
-    secret_key: str = ""
-    """``SECRET_KEY``: key for keyed hashes (opt-out, de-duplication) and CSRF.
-    Empty: a random key kept in the data dir, so restarts keep working."""
-
-    token_days: int = 14
-    """``TOKEN_DAYS``: how long a survey link stays valid."""
-
-    free_text_max: int = 2000
-    """Upper bound on a free-text answer (characters)."""
-
-    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str = _setting(
+        "DATABASE_URL",
+        "",
+        "`sqlite:///ABSOLUTE/PATH.sqlite` or `postgresql://USER@HOST:PORT/DB`; "
+        "empty: the SQLite file `survey.sqlite` in the data directory.",
+    )
+    data_dir: Path | None = _setting(
+        "SURVEY_SERVICE_DATA_DIR",
+        None,
+        "Directory of the embedded SQLite file and the generated keys; "
+        "empty: `$XDG_DATA_HOME/survey-service`, else `~/.local/share/survey-service`.",
+    )
+    public_base_url: str = _setting(
+        "PUBLIC_BASE_URL",
+        "http://127.0.0.1:8000",
+        "Scheme, host and port that links in SMS and QR codes use "
+        "(the demo follows `--host`/`--port` unless this is set).",
+    )
+    secret_key: str = _setting(
+        "SECRET_KEY",
+        "",
+        "Key for CSRF tokens and link-guess counters; empty: a random key "
+        "kept in the data directory, so restarts keep working.",
+    )
+    phone_keys: str = _setting(
+        "PHONE_KEYS",
+        "",
+        "Keys that encrypt phone numbers at rest (AES-256-GCM): comma-separated "
+        "`id:base64key` with 32-byte keys; the first encrypts, all decrypt, so a new key "
+        "goes first and an old one is dropped once no number uses it. Not SECRET_KEY, "
+        "never in the database; empty: one key generated in the data directory (demo).",
+    )
+    phone_hash_key: str = _setting(
+        "PHONE_HASH_KEY",
+        "",
+        "Key (at least 32 characters) of the slow keyed hashes of phone numbers "
+        "(duplicate window, opt-out list). Not SECRET_KEY, never in the database; keep it "
+        "stable, a new key forgets every opt-out. Empty: generated in the data directory (demo).",
+    )
+    token_days: int = _setting("TOKEN_DAYS", 14, "Days a survey link stays valid.")
+    questionnaire_dir: Path | None = _setting(
+        "SURVEY_QUESTIONNAIRE_DIR",
+        None,
+        "A region's own questionnaire folder; empty: the questionnaires shipped with the service.",
+    )
+    redis_url: str = _setting(
+        "REDIS_URL",
+        "",
+        "Redis for counters shared by several app processes (link-guess guard, "
+        "poster limit); empty: counters in process memory.",
+    )
+    poster_answers_per_hour: int = _setting(
+        "POSTER_ANSWERS_PER_HOUR",
+        6,
+        "Answers one client may send through a practice's QR poster per hour "
+        "(the poster link is not single-use).",
+    )
 
     # --- distribution: SMS and QR invitations (see docs/distribution.md) ---
 
-    sms_backend: str = "console"
-    """``SMS_BACKEND``: ``console`` (prints, masked), ``file:/ABS/PATH`` (one JSON line
-    per message) or ``gatewayapi`` (GatewayAPI's REST API)."""
+    sms_backend: str = _setting(
+        "SMS_BACKEND",
+        "console",
+        "`console` (prints, masked; the demo prints links), `file:/ABS/PATH` "
+        "(one JSON line per message) or `gatewayapi` (GatewayAPI's REST API).",
+    )
+    sms_sender: str = _setting(
+        "SMS_SENDER", "Patientsvar", "Sender shown on the phone (at most 11 letters/digits)."
+    )
+    sms_delay_minutes: int = _setting(
+        "SMS_DELAY_MINUTES",
+        30,
+        "Minutes between a visit being reported and its SMS (0: at the next worker run).",
+    )
+    sms_quiet_hours: str | None = _setting(
+        "SMS_QUIET_HOURS",
+        "21-08",
+        "`HH[:MM]-HH[:MM]` in Europe/Copenhagen when no SMS is sent (messages "
+        "wait until it ends); empty disables.",
+    )
+    sms_reminder_days: int | None = _setting(
+        "SMS_REMINDER_DAYS",
+        4,
+        "Days after the invitation SMS for one reminder to patients who have not "
+        "answered; empty: no reminder.",
+    )
+    sms_dedup_days: int = _setting(
+        "SMS_DEDUP_DAYS",
+        14,
+        "A patient with several visits to one practice within this many days is "
+        "invited once (0: every visit).",
+    )
+    sms_max_attempts: int = _setting(
+        "SMS_MAX_ATTEMPTS", 10, "Send attempts before a message is dead-lettered."
+    )
+    sms_retry_base_seconds: float = _setting(
+        "SMS_RETRY_BASE_SECONDS", 30.0, "First retry delay; doubles per attempt (with jitter)."
+    )
+    sms_retry_max_seconds: float = _setting(
+        "SMS_RETRY_MAX_SECONDS", 3600.0, "Upper bound on one retry delay."
+    )
+    sms_lease_seconds: float = _setting(
+        "SMS_LEASE_SECONDS",
+        60.0,
+        "How long a claimed message belongs to a worker; after that another worker "
+        "may send it (a killed worker's messages are not lost).",
+    )
+    sms_timeout_seconds: float = _setting(
+        "SMS_TIMEOUT_SECONDS", 10.0, "HTTP timeout for one call to the SMS provider."
+    )
+    sms_unknown_outcome_wait_seconds: float = _setting(
+        "SMS_UNKNOWN_OUTCOME_WAIT_SECONDS",
+        900.0,
+        "After a timeout (the provider may have sent the message) wait this long for "
+        "its delivery report before sending again; only with the delivery webhook "
+        "configured, otherwise the normal backoff applies.",
+    )
+    sms_batch_size: int = _setting(
+        "SMS_BATCH_SIZE", 20, "Messages one worker claims and sends concurrently."
+    )
+    sms_poll_seconds: float = _setting(
+        "SMS_POLL_SECONDS", 5.0, "How long an idle worker waits before looking again."
+    )
+    gatewayapi_url: str = _setting(
+        "GATEWAYAPI_URL",
+        "https://gatewayapi.com",
+        "Base URL of GatewayAPI (tests point it at a stand-in).",
+    )
+    gatewayapi_token: str = _setting(
+        "GATEWAYAPI_TOKEN", "", "GatewayAPI API token (for `SMS_BACKEND=gatewayapi`)."
+    )
+    gatewayapi_webhook_secret: str = _setting(
+        "GATEWAYAPI_WEBHOOK_SECRET",
+        "",
+        "Secret of the delivery-status webhook's JWT (`X-Gwapi-Signature`); "
+        "empty: the webhook answers 404.",
+    )
 
-    sms_sender: str = "Patientsvar"
-    """``SMS_SENDER``: sender shown on the phone (at most 11 letters/digits)."""
+    #: names of the variables that were set in the environment (not defaults)
+    explicit: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
-    sms_delay_minutes: int = 30
-    """``SMS_DELAY_MINUTES``: minutes between a visit being reported and its SMS
-    (0: at the next worker run)."""
-
-    sms_quiet_hours: str = "21-08"
-    """``SMS_QUIET_HOURS``: ``HH[:MM]-HH[:MM]`` in Europe/Copenhagen when no SMS is
-    sent (messages wait until it ends); empty disables."""
-
-    sms_reminder_days: int | None = 4
-    """``SMS_REMINDER_DAYS``: days after the invitation SMS for one reminder to
-    patients who have not answered; empty: no reminder."""
-
-    sms_dedup_days: int = 14
-    """``SMS_DEDUP_DAYS``: a patient with several visits to one practice within this
-    many days is invited once (0: every visit)."""
-
-    sms_max_attempts: int = 10
-    """``SMS_MAX_ATTEMPTS``: send attempts before a message is dead-lettered."""
-
-    sms_retry_base_seconds: float = 30.0
-    """``SMS_RETRY_BASE_SECONDS``: first retry delay; doubles per attempt (with jitter)."""
-
-    sms_retry_max_seconds: float = 3600.0
-    """``SMS_RETRY_MAX_SECONDS``: upper bound on one retry delay."""
-
-    sms_lease_seconds: float = 60.0
-    """``SMS_LEASE_SECONDS``: how long a claimed message belongs to a worker; after
-    that another worker may send it (a killed worker's messages are not lost)."""
-
-    sms_timeout_seconds: float = 10.0
-    """``SMS_TIMEOUT_SECONDS``: HTTP timeout for one call to the SMS provider."""
-
-    sms_unknown_outcome_wait_seconds: float = 900.0
-    """``SMS_UNKNOWN_OUTCOME_WAIT_SECONDS``: after a timeout (the provider may have
-    sent the message) wait this long for its delivery report before sending again.
-    Only with the delivery webhook configured; without it the normal backoff applies."""
-
-    sms_batch_size: int = 20
-    """``SMS_BATCH_SIZE``: messages one worker claims and sends concurrently."""
-
-    sms_poll_seconds: float = 5.0
-    """``SMS_POLL_SECONDS``: how long an idle worker waits before looking again."""
-
-    gatewayapi_url: str = "https://gatewayapi.com"
-    """``GATEWAYAPI_URL``: base URL of GatewayAPI (tests point it at a stand-in)."""
-
-    gatewayapi_token: str = ""
-    """``GATEWAYAPI_TOKEN``: GatewayAPI API token (for ``SMS_BACKEND=gatewayapi``)."""
-
-    gatewayapi_webhook_secret: str = ""
-    """``GATEWAYAPI_WEBHOOK_SECRET``: secret of the delivery-status webhook's JWT
-    (``X-Gwapi-Signature``); empty: the webhook answers 404."""
-
-    poster_answers_per_hour: int = 6
-    """``POSTER_ANSWERS_PER_HOUR``: answers one client may send through a practice's
-    QR poster per hour (the poster link is not single-use)."""
+    @property
+    def data_directory(self) -> Path:
+        """The data directory, with the home-directory fallback applied."""
+        if self.data_dir is not None:
+            return self.data_dir.expanduser().resolve()
+        return Path.home() / ".local" / "share" / "survey-service"
 
     @property
     def sqlite_default_path(self) -> Path:
-        return self.data_dir / "survey.sqlite"
+        return self.data_directory / "survey.sqlite"
 
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.sqlite_default_path}"
 
 
-def load_settings() -> Settings:
-    """Read the settings from the environment (call again after changing it)."""
-    data_dir = default_data_dir()
-    secret = os.environ.get("SECRET_KEY", "")
-    if not secret:
-        secret = _stored_secret(data_dir)
-    settings = Settings(
-        database_url=os.environ.get("DATABASE_URL", "").strip(),
-        public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-        secret_key=secret,
-        token_days=_int("TOKEN_DAYS", 14),
-        data_dir=data_dir,
-        sms_backend=os.environ.get("SMS_BACKEND", "console").strip() or "console",
-        sms_sender=os.environ.get("SMS_SENDER", "Patientsvar").strip() or "Patientsvar",
-        sms_delay_minutes=_int("SMS_DELAY_MINUTES", 30),
-        sms_quiet_hours=_quiet_hours(os.environ.get("SMS_QUIET_HOURS", "21-08")),
-        sms_reminder_days=(
-            _optional_int("SMS_REMINDER_DAYS") if "SMS_REMINDER_DAYS" in os.environ else 4
-        ),
-        sms_dedup_days=_int("SMS_DEDUP_DAYS", 14),
-        sms_max_attempts=_int("SMS_MAX_ATTEMPTS", 10),
-        sms_retry_base_seconds=_float("SMS_RETRY_BASE_SECONDS", 30.0),
-        sms_retry_max_seconds=_float("SMS_RETRY_MAX_SECONDS", 3600.0),
-        sms_lease_seconds=_float("SMS_LEASE_SECONDS", 60.0),
-        sms_timeout_seconds=_float("SMS_TIMEOUT_SECONDS", 10.0),
-        sms_unknown_outcome_wait_seconds=_float("SMS_UNKNOWN_OUTCOME_WAIT_SECONDS", 900.0),
-        sms_batch_size=_int("SMS_BATCH_SIZE", 20),
-        sms_poll_seconds=_float("SMS_POLL_SECONDS", 5.0),
-        gatewayapi_url=os.environ.get("GATEWAYAPI_URL", "https://gatewayapi.com").rstrip("/"),
-        gatewayapi_token=os.environ.get("GATEWAYAPI_TOKEN", ""),
-        gatewayapi_webhook_secret=os.environ.get("GATEWAYAPI_WEBHOOK_SECRET", ""),
-        poster_answers_per_hour=_int("POSTER_ANSWERS_PER_HOUR", 6),
-    )
-    _check_sms(settings)
+def _fields() -> list[dataclasses.Field[Any]]:
+    return [f for f in dataclasses.fields(Settings) if "env" in f.metadata]
+
+
+def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
+    """``raw`` (already stripped, non-empty) as the field's declared type."""
+    hint = typing.get_type_hints(Settings)[f.name]
+    kinds = set(typing.get_args(hint)) - {type(None)} if _is_union(hint) else {hint}
+    kind = next(iter(kinds))
+    env = f.metadata["env"]
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{env} must be a whole number, got {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{env} must be a number, got {raw!r}") from None
+    if kind is Path:
+        return Path(raw).expanduser()
+    return raw.rstrip("/") if env.endswith("_URL") else raw
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: the process environment).
+
+    An empty variable means the default, except for optional settings (those
+    whose default can be switched off), where it means "off". Call again after
+    changing the environment; nothing is cached.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    explicit: set[str] = set()
+    for f in _fields():
+        name = f.metadata["env"]
+        if name not in env:
+            continue
+        explicit.add(name)
+        raw = env[name].strip()
+        if raw:
+            values[f.name] = _parse(f, raw)
+        elif _is_union(typing.get_type_hints(Settings)[f.name]):
+            values[f.name] = None  # empty means "off" for optional settings
+    if values.get("data_dir") is None and env.get("XDG_DATA_HOME", "").strip():
+        values["data_dir"] = Path(env["XDG_DATA_HOME"].strip()) / "survey-service"
+    settings = Settings(**values, explicit=frozenset(explicit))
+    if not settings.secret_key:
+        settings = dataclasses.replace(settings, secret_key=_stored_secret(settings.data_directory))
+    _check(settings)
     return settings
 
 
-def _check_sms(settings: Settings) -> None:
-    """Values that would make the SMS worker misbehave rather than fail."""
+def _check(settings: Settings) -> None:
+    """Values that would make the service misbehave rather than fail."""
+    try:
+        parse_quiet_hours(settings.sms_quiet_hours)
+    except QuietHoursError as exc:
+        raise SettingsError(f"SMS_QUIET_HOURS: {exc}") from exc
     for name, value in (
+        ("TOKEN_DAYS", settings.token_days),
         ("SMS_BATCH_SIZE", settings.sms_batch_size),
         ("SMS_MAX_ATTEMPTS", settings.sms_max_attempts),
         ("SMS_TIMEOUT_SECONDS", settings.sms_timeout_seconds),
     ):
         if value <= 0:
             raise SettingsError(f"{name} must be more than 0, got {value}")
+    for entry in (e.strip() for e in settings.phone_keys.split(",")):
+        key_id, _, encoded = entry.partition(":")
+        try:
+            ok = len(base64.b64decode(encoded, validate=True)) == 32
+        except ValueError:
+            ok = False
+        if entry and not (ok and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id)):
+            raise SettingsError("PHONE_KEYS: write id:base64key,... with 32-byte keys")
+    if settings.phone_hash_key and len(settings.phone_hash_key) < 32:
+        raise SettingsError("PHONE_HASH_KEY must be at least 32 characters")
     # A lease shorter than one send would hand messages still being sent to
     # another worker: a duplicate every time.
     if settings.sms_lease_seconds <= settings.sms_timeout_seconds + 5:
@@ -205,20 +291,8 @@ def _check_sms(settings: Settings) -> None:
         )
 
 
-def _quiet_hours(raw: str) -> str:
-    from survey_service.distribution.timing import QuietHoursError, parse_quiet_hours
-
-    try:
-        parse_quiet_hours(raw)
-    except QuietHoursError as exc:
-        raise SettingsError(f"SMS_QUIET_HOURS: {exc}") from exc
-    return raw.strip()
-
-
 def _stored_secret(data_dir: Path) -> str:
     """A per-installation random key, created on first use (mode 600)."""
-    import secrets
-
     path = data_dir / "secret_key"
     try:
         return path.read_text().strip()
@@ -233,3 +307,12 @@ def _stored_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def settings_table() -> str:
+    """The README's settings table (Markdown), generated from the fields."""
+    lines = ["| variable | default | what it does |", "|---|---|---|"]
+    for f in _fields():
+        default = "" if f.default in ("", None) else f"`{f.default}`"
+        lines.append(f"| `{f.metadata['env']}` | {default} | {f.metadata['doc']} |")
+    return "\n".join(lines) + "\n"

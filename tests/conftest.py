@@ -26,7 +26,7 @@ os.environ.setdefault(
     str(Path(os.environ.get("TMPDIR", "/tmp")) / f"survey-tests-{os.getpid()}"),
 )
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
-os.environ["PICCOLO_CONF"] = "survey_service.piccolo_conf"
+os.environ["PICCOLO_CONF"] = "survey_service.db.piccolo_conf"
 
 FIXTURES = Path(__file__).parent / "survey_service" / "fixtures"
 BACKENDS = ("sqlite", "postgres")

@@ -7,12 +7,15 @@ import os
 import sys
 import warnings
 from collections.abc import Coroutine
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from survey_service.db import DatabaseURLError, engine_from_url, use_engine
 from survey_service.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from survey_service.questionnaires.loader import Catalogue
 
 T = TypeVar("T")
 
@@ -34,10 +37,20 @@ def open_database() -> Settings:
     except (DatabaseURLError, SettingsError) as exc:
         fail(str(exc))
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["PICCOLO_CONF"] = "survey_service.piccolo_conf"
+        settings.data_directory.mkdir(parents=True, exist_ok=True)
+    os.environ["PICCOLO_CONF"] = "survey_service.db.piccolo_conf"
     use_engine(engine)
     return settings
+
+
+def load_catalogue_or_fail(settings: Settings) -> Catalogue:
+    """The questionnaires ``serve`` would load (same directory), or a one-line error."""
+    from survey_service.questionnaires.loader import QuestionnaireError, load_catalogue
+
+    try:
+        return load_catalogue(settings=settings)
+    except QuestionnaireError as exc:
+        fail(f"questionnaire files are invalid: {exc.problems[0]}")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -40,7 +40,13 @@ def check() -> None:
         for message in messages:
             click.echo(f"{language}: missing translation: {message!r}", err=True)
     for path in problems.stale_mo:
-        click.echo(f"{path}: out of date, run `survey-service i18n compile`", err=True)
+        found = problems.differences.get(path, [])
+        # The first difference says what is wrong; the count, how much.
+        detail = f" ({found[0]}" + (f"; {len(found) - 1} more" if len(found) > 1 else "") + ")"
+        click.echo(
+            f"{path}: out of date{detail if found else ''}, run `survey-service i18n compile`",
+            err=True,
+        )
     if not problems.ok:
         fail("catalogues are incomplete")
     click.echo("All catalogues complete.")

@@ -16,7 +16,7 @@ async def _intake_context(settings):
     from survey_service.questionnaires.sync import sync_catalogue
 
     try:
-        catalogue = load_catalogue()
+        catalogue = load_catalogue(settings=settings)  # the directory serve uses
         ids = await sync_catalogue(catalogue)
     except QuestionnaireError as exc:
         fail(f"questionnaire files are invalid: {exc.problems[0]}")
@@ -46,7 +46,7 @@ def import_(file: Path, code: str) -> None:
 
     Exit status: 0 all rows taken, 1 some rows rejected, 2 nothing usable.
     """
-    from survey_service.distribution.csvfile import CsvError, read_visits
+    from survey_service.distribution.csvfile import CsvError, date_problem, read_visits
     from survey_service.distribution.intake import (
         DUPLICATE,
         INVITED,
@@ -71,10 +71,14 @@ def import_(file: Path, code: str) -> None:
 
     outcomes = run(go())
     counts = {s: 0 for s in (INVITED, DUPLICATE, OPTED_OUT, REJECTED)}
-    for (line, _row), outcome in zip(rows, outcomes, strict=True):
+    for (line, row), outcome in zip(rows, outcomes, strict=True):
         counts[outcome.status] += 1
         if outcome.status == REJECTED:
-            problems = "; ".join(f"{k}: {v}" for k, v in outcome.errors.items())
+            errors = dict(outcome.errors)
+            if "visit_date" in errors:
+                # Name every date form a file may use, not only the API's YYYY-MM-DD.
+                errors["visit_date"] = date_problem(row) or errors["visit_date"]
+            problems = "; ".join(f"{k}: {v}" for k, v in errors.items())
             click.echo(f"{file}: line {line}: {problems}", err=True)
     click.echo(
         f"{counts[INVITED]} invited, {counts[DUPLICATE]} already invited, "

@@ -41,8 +41,7 @@ def worker(ctx: click.Context, once: bool, name: str | None) -> None:
 
 
 async def _run(sender, once: bool):
-    from survey_service import piccolo_conf
-    from survey_service.db import is_postgres
+    from survey_service.db import is_postgres, piccolo_conf
 
     engine = piccolo_conf.DB
     pooled = is_postgres(engine)
@@ -93,7 +92,7 @@ def requeue() -> None:
 def opt_out(phone: str) -> None:
     """Stop all messages to PHONE (e.g. a patient who asked by telephone)."""
     from survey_service.distribution.optout import opt_out_phone
-    from survey_service.distribution.phones import PhoneError, mask_phone, normalise_phone
+    from survey_service.distribution.phones import PhoneError, normalise_phone
     from survey_service.distribution.timing import utc_now
 
     settings = open_database()
@@ -101,5 +100,5 @@ def opt_out(phone: str) -> None:
         e164 = normalise_phone(phone)
     except PhoneError as exc:
         fail(f"PHONE: {exc}")
-    run(opt_out_phone(e164, settings.secret_key, utc_now()))
-    click.echo(f"{mask_phone(e164)} will get no more messages")
+    run(opt_out_phone(e164, settings, utc_now()))
+    click.echo("The number will get no more messages.")

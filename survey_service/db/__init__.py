@@ -1,6 +1,6 @@
 """Database engines: one URL picks SQLite or PostgreSQL for every command.
 
-Piccolo tables find their engine through ``survey_service.piccolo_conf.DB``;
+Piccolo tables find their engine through ``survey_service.db.piccolo_conf.DB``;
 :func:`use_engine` swaps it at run time (tests run the same code on both
 databases in one process).
 """
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
 
 __all__ = [
     "DatabaseURLError",
@@ -29,6 +31,21 @@ log = logging.getLogger("survey_service.db")
 #: Seconds a SQLite writer waits for the lock before giving up. Token
 #: redemption takes a write lock, so bursts of submissions queue here.
 SQLITE_BUSY_TIMEOUT = 30
+
+
+class SecureDeleteConnection(sqlite3.Connection):
+    """A SQLite connection that zeroes what it deletes (``PRAGMA secure_delete``).
+
+    Without it a deleted row (an erased number, an answered link's hash) stays
+    readable in the database file's free space. The pragma is per connection,
+    and Piccolo opens connections in several places, so it is set here, in the
+    connection class every one of them is made with (``factory=`` is passed
+    through aiosqlite to :func:`sqlite3.connect`).
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.execute("PRAGMA secure_delete = ON")
 
 
 class DatabaseURLError(ValueError):
@@ -48,7 +65,7 @@ def engine_from_url(url: str) -> Engine:
                 f"DATABASE_URL {url!r}: SQLite needs an absolute path, "
                 "e.g. sqlite:///var/lib/survey/survey.sqlite"
             )
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT)
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT, factory=SecureDeleteConnection)
     if scheme in {"postgresql", "postgres"}:
         if not parts.hostname or not parts.path.strip("/"):
             raise DatabaseURLError(
@@ -83,13 +100,18 @@ def use_engine(engine: Engine) -> None:
     """Point every table (and Piccolo's migration runner) at ``engine``."""
     from piccolo.apps.migrations.tables import Migration
 
-    from survey_service import piccolo_conf
-    from survey_service.piccolo_app import APP_CONFIG
+    from survey_service.db import piccolo_conf
 
     piccolo_conf.DB = engine
     # Piccolo caches a table's engine on first use; Migration (its own record of
     # applied migrations) must follow too, or it would consult the old database.
-    for table in [*APP_CONFIG.table_classes, Migration]:
+    # The tables come from Piccolo's app registry (by name, not by import: the
+    # domain packages that define them import this package).
+    tables: list[type[Table]] = [
+        *piccolo_conf.APP_REGISTRY.get_table_classes("survey"),
+        Migration,
+    ]
+    for table in tables:
         table._meta.db = engine
 
 
@@ -114,7 +136,7 @@ async def write_transaction(engine: Engine | None = None) -> AsyncIterator[objec
     """
     from piccolo.engine.sqlite import TransactionType
 
-    from survey_service import piccolo_conf
+    from survey_service.db import piccolo_conf
 
     engine = engine or piccolo_conf.DB
     if isinstance(engine, SQLiteEngine):

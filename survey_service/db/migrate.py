@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
+from pathlib import Path
 
 from piccolo.engine.sqlite import SQLiteEngine
 
-from survey_service import piccolo_conf
+from survey_service.db import piccolo_conf
 
 
 class MigrationError(RuntimeError):
@@ -17,7 +19,7 @@ class MigrationError(RuntimeError):
 
 async def migrate(quiet: bool = True) -> None:
     """Bring the database selected by DATABASE_URL up to the newest schema."""
-    os.environ.setdefault("PICCOLO_CONF", "survey_service.piccolo_conf")
+    os.environ["PICCOLO_CONF"] = "survey_service.db.piccolo_conf"  # for Piccolo's runner
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     engine = piccolo_conf.DB
@@ -30,3 +32,25 @@ async def migrate(quiet: bool = True) -> None:
         result = await run_forwards(app_name="survey", migration_id="all")
     if not result.success:
         raise MigrationError(result.message or out.getvalue().strip() or "migration failed")
+
+
+def known_migration_ids() -> list[str]:
+    """The ids of the migrations this version of the service ships."""
+    folder = Path(__file__).resolve().parent.parent / "migrations"
+    ids = []
+    for path in sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.py")):
+        match = re.search(r'^ID = "([^"]+)"', path.read_text(encoding="utf-8"), re.MULTILINE)
+        if match:
+            ids.append(match.group(1))
+    return ids
+
+
+async def pending_migrations() -> list[str]:
+    """Shipped migrations the database has not applied (raises when it is unreachable)."""
+    from piccolo.apps.migrations.tables import Migration
+
+    if not await Migration.table_exists():
+        return known_migration_ids()
+    rows = await Migration.select(Migration.name).where(Migration.app_name == "survey")
+    applied = {row["name"] for row in rows}
+    return [m for m in known_migration_ids() if m not in applied]

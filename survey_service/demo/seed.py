@@ -90,6 +90,7 @@ async def _fresh_links(
             .where(QuestionnaireVersion.id == ids[(q.slug, q.version)])
             .first()
         )
+        assert version is not None  # synced just above
         token = await issue_invitation(
             practice,
             version,

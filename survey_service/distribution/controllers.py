@@ -13,15 +13,16 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
 from litestar.params import QueryParameter
 from litestar.status_codes import (
     HTTP_202_ACCEPTED,
-    HTTP_401_UNAUTHORIZED,
-    HTTP_403_FORBIDDEN,
-    HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
 from survey_service.distribution.delivery import SignatureError, record_delivery, verify_jwt
@@ -39,24 +40,20 @@ from survey_service.distribution.qr import FORMATS, PAPER, poster_layout, poster
 from survey_service.distribution.rates import add_months, response_rates
 from survey_service.distribution.slips import issue_slip
 from survey_service.distribution.timing import local_today, utc_now
+from survey_service.errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound
+from survey_service.i18n import LANGUAGES
+from survey_service.openapi_errors import error_responses
 from survey_service.practices.service import practice_for_api_key
 from survey_service.practices.tables import Practice
-from survey_service.settings import Settings, load_settings
-from survey_service.web.api import ApiError, error_responses
-from survey_service.web.i18n import LANGUAGES
+from survey_service.questionnaires.published import PublishedCatalogue
+from survey_service.settings import Settings
 
 
-def app_settings(state: State) -> Settings:
-    settings = state.get("settings")
-    return settings if isinstance(settings, Settings) else load_settings()
-
-
-def intake_context(state: State) -> IntakeContext:
-    catalogue_state = state.catalogue
+def intake_context(settings: Settings, published: PublishedCatalogue) -> IntakeContext:
     return IntakeContext(
-        settings=app_settings(state),
-        catalogue=catalogue_state.catalogue,
-        version_ids=catalogue_state.ids,
+        settings=settings,
+        catalogue=published.catalogue,
+        version_ids=published.ids,
     )
 
 
@@ -67,21 +64,14 @@ async def authenticated_practice(request: Request) -> Practice:
     if scheme.lower() == "bearer" and key.strip():
         practice = await practice_for_api_key(key.strip())
     if practice is None:
-        raise ApiError(
-            status_code=HTTP_401_UNAUTHORIZED,
-            detail="authorization: a valid API key is needed",
-            headers={"www-authenticate": "Bearer"},
-        )
+        raise NotAuthenticated("authorization: a valid API key is needed")
     return practice
 
 
 def require_own(practice: Practice, codes: set[object]) -> None:
     """403 when a request names another practice (whether or not it exists)."""
     if any(isinstance(c, str) and c != practice.code for c in codes):
-        raise ApiError(
-            status_code=HTTP_403_FORBIDDEN,
-            detail="practice: this API key belongs to another practice",
-        )
+        raise NotAllowed("practice: this API key belongs to another practice")
 
 
 async def authorised_practice(request: Request, code: str) -> Practice:
@@ -90,9 +80,8 @@ async def authorised_practice(request: Request, code: str) -> Practice:
     return practice
 
 
-def _problem(errors: dict[str, str], status: int = HTTP_422_UNPROCESSABLE_ENTITY) -> ApiError:
-    detail = "; ".join(f"{field}: {reason}" for field, reason in errors.items())
-    return ApiError(status_code=status, detail=detail, extra={"errors": errors})
+def _problem(errors: dict[str, str]) -> InvalidInput:
+    return InvalidInput.of(errors)
 
 
 async def _json_body(request: Request) -> Any:
@@ -103,7 +92,10 @@ async def _json_body(request: Request) -> Any:
 
 
 def _outcome(outcome: VisitOutcome, row: int | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"status": outcome.status, "invitation": outcome.invitation_id}
+    # The status only: an invitation id (or any key the database keeps) would
+    # let the practice system, which knows whose visit it reported, find the
+    # patient's rows again (docs/anonymity.md).
+    out: dict[str, Any] = {"status": outcome.status}
     if outcome.errors:
         out["errors"] = outcome.errors
     if row is not None:
@@ -118,7 +110,9 @@ class ImageOperation(Operation):
     def __post_init__(self) -> None:
         ok = (self.responses or {}).get("200")
         if ok is not None and not isinstance(ok, str) and hasattr(ok, "content"):
-            binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))
+            binary = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            )
             ok.content = {"image/svg+xml": binary, "image/png": binary}
 
 
@@ -134,15 +128,18 @@ class DistributionApi(Controller):
         description=(
             "`Authorization: Bearer API_KEY`. Body: one visit `{practice, visit_date "
             "(YYYY-MM-DD), phone, questionnaire?, language? (da|en)}` or a list of them "
-            f"(at most {MAX_BATCH}). One visit: 202 `{{status, invitation}}` where status is "
-            "`invited`, `duplicate` (already invited within the window; the earlier "
-            "invitation's id) or `opted_out`; 422 with `errors` naming the field. A list: "
+            f"(at most {MAX_BATCH}). One visit: 202 `{{status}}` where status is "
+            "`invited`, `duplicate` (already invited within the window) or `opted_out`; "
+            "nothing that identifies the invitation is returned. "
+            "422 with `errors` naming the field. A list: "
             "202 with a result per row (bad rows rejected with reasons, good rows kept), "
             "422 when no row was accepted (`errors` keyed `ROW.FIELD`, `results` per row). "
             "401: no valid key; 403: another practice's code."
         ),
     )
-    async def report_visits(self, request: Request, state: State) -> Response[dict[str, Any]]:
+    async def report_visits(
+        self, request: Request, settings: Settings, published: PublishedCatalogue
+    ) -> Response[dict[str, Any]]:
         practice = await authenticated_practice(request)
         body = await _json_body(request)
         rows = body if isinstance(body, list) else [body]
@@ -152,7 +149,9 @@ class DistributionApi(Controller):
             raise _problem({"body": f"more than {MAX_BATCH} visits; send them in parts"})
         # Authorisation is all or nothing: one row for another practice refuses the lot.
         require_own(practice, {r.get("practice") for r in rows if isinstance(r, dict)})
-        outcomes = await register_visits(rows, practice, intake_context(state), utc_now())
+        outcomes = await register_visits(
+            rows, practice, intake_context(settings, published), utc_now()
+        )
         if not isinstance(body, list):
             if outcomes[0].status == REJECTED:
                 raise _problem(outcomes[0].errors)
@@ -161,10 +160,10 @@ class DistributionApi(Controller):
         rejected = sum(o.status == REJECTED for o in outcomes)
         if rejected == len(outcomes):
             errors = {f"{n}.{k}": v for n, o in enumerate(outcomes) for k, v in o.errors.items()}
-            raise ApiError(
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                detail=f"no row could be used ({rejected} rejected)",
-                extra={"errors": errors, "results": results},
+            raise InvalidInput(
+                f"no row could be used ({rejected} rejected)",
+                errors=errors,
+                extra={"results": results},
             )
         content = {
             "accepted": len(outcomes) - rejected,
@@ -184,7 +183,7 @@ class DistributionApi(Controller):
     async def poster(
         self,
         request: Request,
-        state: State,
+        settings: Settings,
         code: str,
         size: Annotated[str, QueryParameter(description="A4 or A5")] = "A4",
         fmt: Annotated[str, QueryParameter(name="format", description="svg or png")] = "svg",
@@ -197,7 +196,7 @@ class DistributionApi(Controller):
             errors["format"] = f"must be one of {', '.join(FORMATS)}"
         if errors:
             raise _problem(errors)
-        url = poster_url(app_settings(state).public_base_url, practice.code)
+        url = poster_url(settings.public_base_url, practice.code)
         content, media_type = render(poster_layout(practice.name, url, size), fmt)
         return Response(
             content,
@@ -219,7 +218,9 @@ class DistributionApi(Controller):
             "Returns the slip to print; its link works once (channel `receipt`)."
         ),
     )
-    async def slip(self, request: Request, state: State) -> Response[bytes]:
+    async def slip(
+        self, request: Request, settings: Settings, published: PublishedCatalogue
+    ) -> Response[bytes]:
         practice = await authenticated_practice(request)
         body = await _json_body(request)
         if not isinstance(body, dict):
@@ -246,7 +247,7 @@ class DistributionApi(Controller):
         try:
             content, media_type = await issue_slip(
                 practice,
-                intake_context(state),
+                intake_context(settings, published),
                 visit_date=visit_date,
                 language=language,
                 questionnaire=questionnaire,
@@ -305,18 +306,18 @@ class DistributionApi(Controller):
         status_code=200,
         include_in_schema=False,
     )
-    async def delivery_status(self, request: Request, state: State) -> dict[str, str]:
-        secret = app_settings(state).gatewayapi_webhook_secret
+    async def delivery_status(self, request: Request, settings: Settings) -> dict[str, str]:
+        secret = settings.gatewayapi_webhook_secret
         if not secret:
-            raise NotFoundException()
+            raise NotFound("the delivery webhook is not configured")
         try:
             verify_jwt(request.headers.get("x-gwapi-signature", ""), secret)
         except SignatureError:
-            raise ApiError(status_code=HTTP_401_UNAUTHORIZED, detail="signature: invalid") from None
+            raise NotAuthenticated("signature: invalid") from None
         report = await _json_body(request)
         if not isinstance(report, dict):
             raise _problem({"body": "must be a JSON object"})
-        await record_delivery(report, app_settings(state), utc_now())
+        await record_delivery(report, settings, utc_now())
         return {"status": "ok"}
 
 

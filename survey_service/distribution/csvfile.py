@@ -10,6 +10,7 @@ both paths are checked by the same code.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -37,6 +38,8 @@ REQUIRED = ("visit_date", "phone")
 MAX_ROWS = 50 * MAX_BATCH
 
 _DMY = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})$")
+#: The ways of writing a visit date that a file may use (see _iso_date).
+DATE_FORMATS = ("YYYY-MM-DD", "DD-MM-YYYY", "DD.MM.YYYY", "DD/MM/YYYY")
 
 
 class CsvError(ValueError):
@@ -52,11 +55,41 @@ def _decode(data: bytes) -> str:
 
 
 def _iso_date(value: str) -> str:
+    """``value`` as YYYY-MM-DD when it is a day-first date, else as written.
+
+    A day-first value that is no date (31-02-2026) is kept as written, so
+    the problem reported quotes the cell, not a rewritten form of it.
+    """
     match = _DMY.match(value.strip())
     if not match:
         return value.strip()
     day, month, year = match.groups()
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    iso = f"{year}-{int(month):02d}-{int(day):02d}"
+    return iso if _is_iso_date(iso) else value.strip()
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def date_problem(row: dict[str, str]) -> str | None:
+    """What is wrong with a row's visit date as written in the file, if its form is.
+
+    The checks shared with the API speak of YYYY-MM-DD only, while a file
+    may use any of :data:`DATE_FORMATS`; this names them all. None when the
+    cell is a date (whatever else is wrong with it is said by those checks).
+    """
+    accepted = ", ".join(DATE_FORMATS[:-1]) + f" or {DATE_FORMATS[-1]}"
+    value = row.get("visit_date")
+    if value is None:
+        return f"missing: give the date as {accepted}"
+    if not _is_iso_date(value):
+        return f"not a date: {value!r}; use {accepted} (e.g. 24.11.2026)"
+    return None
 
 
 def read_visits(path: Path, practice_code: str) -> list[tuple[int, dict[str, str]]]:

@@ -3,8 +3,10 @@
 GatewayAPI calls a webhook with ``{"id", "msisdn", "time", "status",
 "userref", ...}`` and signs it with a JWT (HS256, the webhook's shared
 secret) in ``X-Gwapi-Signature``. We keep only "delivered" or "failed" on the
-outbox row, found by ``userref`` (our idempotency key); the number in the
-report is never stored or logged.
+outbox row, found by ``userref`` (our idempotency key), and count it for the
+response rates; the number in the report is never stored or logged. A report
+for a message whose link was answered meanwhile finds nothing: the message
+was deleted with the answer, and so is not counted as delivered.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import hashlib
 import hmac
 import json
 
+from survey_service.db import write_transaction
 from survey_service.distribution.outbox import settle_as_sent
-from survey_service.distribution.tables import SENT, OutboxMessage
+from survey_service.distribution.tables import INVITATION, SENT, OutboxMessage
 from survey_service.distribution.timing import parse_quiet_hours
+from survey_service.invitations.counters import bump_for_invitation
 from survey_service.settings import Settings
 
 #: GatewayAPI's final states; transient ones (BUFFERED, ENROUTE, ...) are ignored.
@@ -95,16 +99,26 @@ async def record_delivery(report: dict, settings: Settings, now: dt.datetime) ->
         outcome = "failed"
     else:
         return await OutboxMessage.exists().where(OutboxMessage.idempotency_key == userref)
-    updated = (
-        await OutboxMessage.update({OutboxMessage.delivery: outcome})
-        .where(
-            (OutboxMessage.idempotency_key == userref)
-            & (OutboxMessage.status == SENT)
-            # a late transient-then-final reordering must not undo "delivered"
-            & (OutboxMessage.delivery != "delivered")
-        )
-        .returning(OutboxMessage.id)
-    )
-    return bool(updated) or await OutboxMessage.exists().where(
-        OutboxMessage.idempotency_key == userref
-    )
+    # Compare-and-set per earlier outcome, so two reports of one message at
+    # once count it once, and a late transient-then-final reordering never
+    # undoes "delivered".
+    before = ("", "failed") if outcome == "delivered" else ("",)
+    async with write_transaction():
+        for earlier in before:
+            updated = await (
+                OutboxMessage.update({OutboxMessage.delivery: outcome})
+                .where(
+                    (OutboxMessage.idempotency_key == userref)
+                    & (OutboxMessage.status == SENT)
+                    & (OutboxMessage.delivery == earlier)
+                )
+                .returning(OutboxMessage.invitation, OutboxMessage.kind)
+            )
+            for row in updated:
+                if row["kind"] == INVITATION:
+                    changes = {outcome: 1} | ({"failed": -1} if earlier == "failed" else {})
+                    await bump_for_invitation(row["invitation"], **changes)
+            if updated:
+                return True
+    # Gone (answered or expired since) or unknown: nothing to record.
+    return await OutboxMessage.exists().where(OutboxMessage.idempotency_key == userref)

@@ -1,7 +1,9 @@
 """SMS gateways behind one small interface, chosen by ``SMS_BACKEND``.
 
 * ``console`` — prints each message with the number masked and the link's
-  token hidden (for a first look; nothing usable reaches the terminal).
+  token hidden (for a first look; nothing usable reaches the terminal). In
+  ``survey-service demo`` it prints the whole link, so the demo's SMS can be
+  opened; the number stays masked.
 * ``file:/ABS/PATH`` — appends one JSON object per message (``id``, ``to``,
   ``body``, ``idempotency_key``, ``kind``): for tests, demos and for handing
   messages to another system. The file holds real numbers and links; it is
@@ -86,12 +88,16 @@ def hide_tokens(text: str) -> str:
 class ConsoleGateway:
     name = "console"
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, show_links: bool = False) -> None:
+        """``show_links``: print links whole, for the demo, where whoever reads the
+        terminal is the one trying the links; otherwise no usable link is printed."""
         self._stream = stream
+        self.show_links = show_links
 
     async def send(self, sms: OutgoingSms) -> str:
         stream = self._stream or sys.stdout
-        body = hide_tokens(sms.body).replace("\n", " / ")
+        body = sms.body if self.show_links else hide_tokens(sms.body)
+        body = body.replace("\n", " / ")
         print(f"SMS {sms.kind} #{sms.message_id} to {mask_phone(sms.to)}: {body}", file=stream)
         stream.flush()
         return f"console-{sms.message_id}"

@@ -14,14 +14,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from survey_service.db import is_postgres, write_transaction
-from survey_service.distribution.phones import PhoneError, is_danish, normalise_phone, phone_key
-from survey_service.distribution.sealing import seal_token
+from survey_service.distribution import legacy
+from survey_service.distribution.keys import phone_keys
+from survey_service.distribution.phones import (
+    PhoneError,
+    dedup_key,
+    is_danish,
+    legacy_phone_key,
+    normalise_phone,
+    opt_out_key,
+    phone_digest_async,
+)
+from survey_service.distribution.sealing import seal_phone, seal_token
 from survey_service.distribution.tables import (
     INVITATION,
     PENDING,
     OptOut,
     OutboxMessage,
     SmsContact,
+    SmsDedup,
 )
 from survey_service.distribution.timing import first_send_at, local_today, parse_quiet_hours
 from survey_service.invitations.service import issue_invitation_row
@@ -64,8 +75,14 @@ class Visit:
 
 @dataclass(frozen=True)
 class VisitOutcome:
+    """What became of one reported visit.
+
+    No invitation id or any other key the database keeps: the practice system
+    knows who each visit was, so anything it is told that the database also
+    holds would let it find the patient's rows again.
+    """
+
     status: str
-    invitation_id: int | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -120,7 +137,7 @@ def parse_visit(raw: object, today: dt.date) -> Visit:
 def _languages() -> tuple[str, ...]:
     # Imported late: importing survey_service.web builds the app, whose routes
     # import this module (the web layer may depend on services, not the reverse).
-    from survey_service.web.i18n import LANGUAGES
+    from survey_service.i18n import LANGUAGES
 
     return LANGUAGES
 
@@ -184,17 +201,23 @@ async def register_visit(
     """Queue an invitation SMS for ``visit`` unless the patient is a duplicate or opted out."""
     settings = context.settings
     version_id = questionnaire_version_id(context, practice.sector, visit.questionnaire)
-    key = phone_key(visit.phone, settings.secret_key)
+    # The slow hash (about 25 ms) before the transaction, so no lock waits on it.
+    digest = await phone_digest_async(visit.phone, settings)
+    stop_key = opt_out_key(digest)
+    window_key = dedup_key(digest, practice.code)
     async with write_transaction():
         if is_postgres(Practice._meta.db):
             # Two reports of one patient at once must not both pass the
             # duplicate check; SQLite's IMMEDIATE transaction serialises them.
-            await SmsContact.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
-        if await OptOut.exists().where(OptOut.phone_key == key):
+            await SmsContact.raw(
+                "SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", window_key
+            )
+        if await OptOut.exists().where(OptOut.phone_key == stop_key) or await legacy.opted_out(
+            legacy_phone_key(visit.phone, settings.secret_key)
+        ):
             return VisitOutcome(OPTED_OUT)
-        earlier = await _earlier_invitation(key, practice.id, visit.visit_date, settings)
-        if earlier is not None:
-            return VisitOutcome(DUPLICATE, earlier)
+        if await _in_window(window_key, visit.visit_date, settings):
+            return VisitOutcome(DUPLICATE)
         invitation_id, token = await issue_invitation_row(
             practice.id,
             version_id,
@@ -206,8 +229,8 @@ async def register_visit(
         )
         await SmsContact(
             invitation=invitation_id,
-            phone=visit.phone,
-            phone_key=key,
+            phone_sealed=seal_phone(visit.phone, invitation_id, phone_keys(settings)),
+            opt_out_key=stop_key,
             sealed_token=seal_token(token, invitation_id, settings.secret_key),
         ).save()
         await OutboxMessage(
@@ -221,26 +244,25 @@ async def register_visit(
                 now, settings.sms_delay_minutes, parse_quiet_hours(settings.sms_quiet_hours)
             ),
         ).save()
-    return VisitOutcome(INVITED, invitation_id)
+        if settings.sms_dedup_days > 0:
+            # Visits less than SMS_DEDUP_DAYS apart are one window, either way.
+            reach = dt.timedelta(days=settings.sms_dedup_days - 1)
+            await SmsDedup(
+                key=window_key,
+                first_day=visit.visit_date - reach,
+                last_day=visit.visit_date + reach,
+            ).save()
+    return VisitOutcome(INVITED)
 
 
-async def _earlier_invitation(
-    key: str, practice_id: int, visit_date: dt.date, settings: Settings
-) -> int | None:
+async def _in_window(key: str, visit_date: dt.date, settings: Settings) -> bool:
     if settings.sms_dedup_days <= 0:
-        return None
-    window = dt.timedelta(days=settings.sms_dedup_days)
-    row = (
-        await SmsContact.select(SmsContact.invitation)
-        .where(
-            (SmsContact.phone_key == key)
-            & (SmsContact.invitation.practice == practice_id)
-            & (SmsContact.invitation.visit_date > visit_date - window)
-            & (SmsContact.invitation.visit_date < visit_date + window)
-        )
-        .first()
+        return False
+    return await SmsDedup.exists().where(
+        (SmsDedup.key == key)
+        & (SmsDedup.first_day <= visit_date)
+        & (SmsDedup.last_day >= visit_date)
     )
-    return row["invitation"] if row else None
 
 
 async def register_visits(

@@ -82,7 +82,7 @@ def to_gsm7(text: str) -> str:
 
 
 def _lines(kind: str, language: str, link: str, stop_link: str) -> tuple[str, str]:
-    from survey_service.web.i18n import translations  # late: see intake._languages
+    from survey_service.i18n import translations  # late: see intake._languages
 
     _ = translations(language).gettext
     if kind == "reminder":

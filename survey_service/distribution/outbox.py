@@ -7,7 +7,12 @@ States (docs/distribution.md)::
        |                  |--failed, attempts left: due again after backoff--> pending
        |                  '--lease ran out (worker died): claimable again
     pending/sending/dead --a delivery report names it--> sent   (settle_as_sent)
-    pending/sending/dead --answered / link expired / opted out--> cancelled
+    pending/sending/dead --opted out--> cancelled
+    any state --answered / link expired--> deleted, with the invitation
+
+A message can vanish at any moment (its link answered or expired): every
+finish here is an UPDATE that then matches no row, and the worker reads that
+as "gone", never as an error.
 
 A claim sets ``lease_until``; a worker that dies mid-send simply never
 finishes, and once the lease has run out any worker claims the message again
@@ -22,6 +27,9 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns import Column
 
 from survey_service.db import is_postgres, write_transaction
 from survey_service.distribution.tables import (
@@ -36,6 +44,7 @@ from survey_service.distribution.tables import (
     SmsContact,
 )
 from survey_service.distribution.timing import QuietHours, reminder_at, retry_delay
+from survey_service.invitations.counters import bump_for_invitation
 from survey_service.invitations.tables import Invitation
 from survey_service.settings import Settings
 
@@ -112,7 +121,8 @@ async def mark_sent(
 ) -> bool:
     """Record a send; schedule the one reminder; erase the number if nothing is left.
 
-    False when the lease was lost meanwhile (another worker owns the message).
+    False when the message is no longer this worker's: another worker took it
+    over after the lease ran out, or it is gone (see :func:`exists`).
     """
     async with write_transaction():
         done = (
@@ -150,27 +160,43 @@ async def settle_as_sent(
     message; a report naming our key says it did, so the message is done and
     is not sent a second time. True if this changed the message.
     """
+    values: dict[Column | str, Any] = {
+        OutboxMessage.status: SENT,
+        OutboxMessage.sent_at: now,
+        OutboxMessage.provider_id: provider_id[:64],
+        OutboxMessage.last_error: "",
+        OutboxMessage.lease_until: None,
+        OutboxMessage.claim: None,
+    }
+    returning = (OutboxMessage.invitation, OutboxMessage.kind, OutboxMessage.language)
     async with write_transaction():
-        done = (
-            await OutboxMessage.update(
-                {
-                    OutboxMessage.status: SENT,
-                    OutboxMessage.sent_at: now,
-                    OutboxMessage.provider_id: provider_id[:64],
-                    OutboxMessage.last_error: "",
-                    OutboxMessage.lease_until: None,
-                    OutboxMessage.claim: None,
-                }
-            )
+        # Apart, because a dead letter was counted as failed and is not any more.
+        done = await (
+            OutboxMessage.update(values)
             .where(
                 (OutboxMessage.idempotency_key == idempotency_key)
-                & OutboxMessage.status.is_in([PENDING, SENDING, DEAD])
+                & OutboxMessage.status.is_in([PENDING, SENDING])
             )
-            .returning(OutboxMessage.invitation, OutboxMessage.kind, OutboxMessage.language)
+            .returning(*returning)
         )
-        for row in done:
-            await _after_sent(row["invitation"], row["kind"], row["language"], now, settings, quiet)
-    return bool(done)
+        revived = await (
+            OutboxMessage.update(values)
+            .where(
+                (OutboxMessage.idempotency_key == idempotency_key) & (OutboxMessage.status == DEAD)
+            )
+            .returning(*returning)
+        )
+        for row in done + revived:
+            await _after_sent(
+                row["invitation"],
+                row["kind"],
+                row["language"],
+                now,
+                settings,
+                quiet,
+                was_dead=row in revived,
+            )
+    return bool(done or revived)
 
 
 async def _after_sent(
@@ -180,10 +206,13 @@ async def _after_sent(
     now: dt.datetime,
     settings: Settings,
     quiet: QuietHours | None,
+    was_dead: bool = False,
 ) -> None:
     if kind == INVITATION:
         await _schedule_reminder(invitation_id, language, now, settings, quiet)
     await erase_if_done(invitation_id, now)
+    if kind == INVITATION:  # the rates count invitation SMS; last: see counters.bump
+        await bump_for_invitation(invitation_id, sent=1, failed=-1 if was_dead else 0)
 
 
 async def _schedule_reminder(
@@ -248,7 +277,7 @@ async def mark_failed(
         )
         if quiet:
             due = quiet.next_allowed(due)
-    values = {
+    values: dict[Column | str, Any] = {
         OutboxMessage.status: state,
         OutboxMessage.last_error: error[:200],
         OutboxMessage.lease_until: None,
@@ -258,6 +287,8 @@ async def mark_failed(
         values[OutboxMessage.due_at] = due
     async with write_transaction():
         done = await OutboxMessage.update(values).where(_held(message)).returning(OutboxMessage.id)
+        if done and state == DEAD and message.kind == INVITATION:
+            await bump_for_invitation(message.invitation_id, failed=1)
     return state if done else "lost"
 
 
@@ -281,8 +312,9 @@ async def cancel(message: Claimed, now: dt.datetime, reason: str) -> bool:
 
 
 _ERASE_IF_DONE = """
-UPDATE sms_contact SET phone = NULL, sealed_token = NULL, erased_at = {}
-WHERE invitation = {} AND phone IS NOT NULL AND NOT EXISTS (
+UPDATE sms_contact SET phone_sealed = NULL, sealed_token = NULL
+WHERE invitation = {} AND (phone_sealed IS NOT NULL OR sealed_token IS NOT NULL)
+  AND NOT EXISTS (
     SELECT 1 FROM outbox_message m
     WHERE m.invitation = {} AND m.status IN ('pending', 'sending', 'dead')
 )
@@ -290,9 +322,16 @@ WHERE invitation = {} AND phone IS NOT NULL AND NOT EXISTS (
 
 
 async def erase_if_done(invitation_id: int, now: dt.datetime) -> None:
-    """Erase the number and sealed token once no message needs them.
+    """Erase the sealed number and token once no message needs them.
 
     A dead message keeps them until the link expires, so an operator can
-    requeue it after fixing the gateway; the sweep erases them then.
+    requeue it after fixing the gateway; the sweep deletes everything then.
+    (``now`` is unused since erasure is no longer time-stamped: the time a
+    number was erased said when the patient's last message went.)
     """
-    await SmsContact.raw(_ERASE_IF_DONE, now, invitation_id, invitation_id)
+    await SmsContact.raw(_ERASE_IF_DONE, invitation_id, invitation_id)
+
+
+async def exists(message_id: int) -> bool:
+    """Whether a message is still there (its link neither answered nor expired)."""
+    return await OutboxMessage.exists().where(OutboxMessage.id == message_id)

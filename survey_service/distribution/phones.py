@@ -1,19 +1,37 @@
-"""Phone numbers: parsing with libphonenumber, masking, and keyed hashes.
+"""Phone numbers: parsing with libphonenumber, and keyed, slow hashes of them.
 
-A number is stored in E.164 form only while messages to it are pending; what
-may stay afterwards is :func:`phone_key`, an HMAC under the installation's
-secret, which recognises a returning patient (one invitation per window) and
-an opted-out number without keeping the number itself.
+A number is stored only encrypted (sealing.seal_phone) and only while messages
+to it are pending. What may stay afterwards is derived from
+:func:`phone_digest`: :func:`opt_out_key` (the opt-out list) and
+:func:`dedup_key` (one invitation per patient, practice and window).
+
+There are only about 10^8 Danish mobile numbers, so any hash of a number can
+be reversed by trying them all unless trying is expensive. The digest is::
+
+    h0     = HMAC-SHA256(SECRET_KEY, "phone:" + E.164)      (the old phone_key)
+    seed   = HMAC-SHA256(PHONE_HASH_KEY, h0)
+    digest = Argon2id(seed, fixed salt, t=2, m=19 MiB, p=1)  (25 ms on one core)
+
+A dump plus SECRET_KEY is not enough (PHONE_HASH_KEY is needed, 256 bits of
+it); with every key, one pass over 10^8 numbers costs 10^8 Argon2id
+evaluations, about 30 core-days (docs/anonymity.md). ``h0`` comes first so
+that hashes stored before this construction (bare ``h0``) can be carried over
+without the numbers they came from (see legacy.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 
 import phonenumbers
+from argon2.low_level import Type, hash_secret_raw
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from survey_service.distribution.keys import phone_keys
+from survey_service.settings import Settings
 
 #: Numbers without a country code are read as Danish.
 DEFAULT_REGION = "DK"
@@ -66,26 +84,71 @@ def is_danish(e164: str) -> bool:
 
 
 def mask_phone(e164: str | None) -> str:
-    """``+45 ****1234``: enough to tell messages apart in a log, not to call anyone."""
-    if not e164:
-        return "(erased)"
-    digits = e164.lstrip("+")
-    try:
-        country = str(phonenumbers.parse(e164).country_code)
-    except NumberParseException:
-        country = ""
-    if country and digits.startswith(country):
-        return f"+{country} ****{digits[-4:]}"
-    return f"****{digits[-4:]}"
+    """A stand-in for a number in messages: no digit of it, not even the last four.
+
+    Four digits plus the time of a log line and the practice narrow a patient
+    down a long way; the message id tells messages apart instead.
+    """
+    return "(erased)" if not e164 else "********"
 
 
-def phone_key(e164: str, secret: str) -> str:
-    """HMAC-SHA256 of the number under the installation's secret (hex).
+#: Argon2id cost of one digest: OWASP's recommended minimum for Argon2id. It is
+#: part of the construction, so changing it forgets every opt-out.
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_PARALLELISM = 1
+#: Fixed on purpose: a stored hash must be found again from the number alone,
+#: so there is no per-row salt; the secret key plays the salt's part.
+_SALT = b"survey-phone-v1\x00"
 
-    Keyed, not a plain hash: there are only ~10^8 Danish numbers, so an
-    unkeyed hash would be reversed by trying them all.
+
+def legacy_phone_key(e164: str, secret: str) -> str:
+    """HMAC-SHA256 of the number under SECRET_KEY (hex): the first step of the digest.
+
+    Stored on its own before PHONE_HASH_KEY existed; two core-minutes of
+    trying every number reverse it, so it is never stored any more.
     """
     return hmac.new(secret.encode(), b"phone:" + e164.encode(), hashlib.sha256).hexdigest()
+
+
+def digest_from_legacy(legacy_key: str, settings: Settings) -> bytes:
+    """The phone digest from :func:`legacy_phone_key`'s value (the slow part)."""
+    seed = hmac.new(
+        phone_keys(settings).hash_key, bytes.fromhex(legacy_key), hashlib.sha256
+    ).digest()
+    return hash_secret_raw(
+        seed,
+        _SALT,
+        time_cost=ARGON2_TIME_COST,
+        memory_cost=ARGON2_MEMORY_KIB,
+        parallelism=ARGON2_PARALLELISM,
+        hash_len=32,
+        type=Type.ID,
+    )
+
+
+def phone_digest(e164: str, settings: Settings) -> bytes:
+    """The slow keyed digest of a number; never stored, only keys derived from it."""
+    return digest_from_legacy(legacy_phone_key(e164, settings.secret_key), settings)
+
+
+async def phone_digest_async(e164: str, settings: Settings) -> bytes:
+    """:func:`phone_digest` off the event loop (Argon2 releases the GIL)."""
+    return await asyncio.to_thread(phone_digest, e164, settings)
+
+
+def opt_out_key(digest: bytes) -> str:
+    """The number's entry on the opt-out list (hex), the same for every practice."""
+    return hmac.new(digest, b"opt-out", hashlib.sha256).hexdigest()
+
+
+def dedup_key(digest: bytes, practice_code: str) -> str:
+    """The number's duplicate-window key at one practice (hex).
+
+    Per practice, so the keys of one patient at two practices do not match:
+    the table cannot say that two practices saw the same person.
+    """
+    return hmac.new(digest, b"dedup:" + practice_code.encode(), hashlib.sha256).hexdigest()
 
 
 def msisdn(e164: str) -> int:

@@ -93,7 +93,7 @@ def _(message: str) -> str:
 
 
 def _translations(language: str):
-    from survey_service.web.i18n import translations  # late: see intake._languages
+    from survey_service.i18n import translations  # late: see intake._languages
 
     return translations(language)
 

@@ -6,7 +6,8 @@ itself then. It is kept *sealed*: AES-256-GCM under a key derived from
 ``SECRET_KEY``, bound to its invitation id (associated data), so a database
 dump alone yields no usable link, and a sealed token copied onto another
 invitation does not open. The sealed copy is erased with the phone number after
-the last message.
+the last message. Phone numbers are sealed the same way under keys of their
+own (:func:`seal_phone`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from survey_service.distribution.keys import PhoneKeys
 
 _NONCE_BYTES = 12
 
@@ -49,3 +52,40 @@ def unseal_token(sealed: str, invitation_id: int, secret: str) -> str:
 
 def _aad(invitation_id: int) -> bytes:
     return f"invitation:{invitation_id}".encode()
+
+
+# --- phone numbers -------------------------------------------------------------
+#
+# Not under SECRET_KEY like the tokens: PHONE_KEYS (keys.py) is a key ring of
+# its own, so it can be rotated and handed to the SMS workers alone. A sealed
+# number is ``<key id>.<base64(nonce + ciphertext)>``: it names the key that
+# opens it, and is bound to its invitation like a sealed token.
+
+
+def seal_phone(e164: str, invitation_id: int, keys: PhoneKeys) -> str:
+    nonce = os.urandom(_NONCE_BYTES)
+    key = keys.ring[keys.primary]
+    sealed = AESGCM(key).encrypt(nonce, e164.encode(), _phone_aad(invitation_id))
+    return f"{keys.primary}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def open_phone(sealed: str, invitation_id: int, keys: PhoneKeys) -> str:
+    key_id, _, body = sealed.partition(".")
+    key = keys.ring.get(key_id)
+    if key is None:
+        raise SealError(f"phone number sealed with key {key_id!r}, which PHONE_KEYS lacks")
+    try:
+        raw = base64.urlsafe_b64decode(body.encode())
+        nonce, ciphertext = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        return AESGCM(key).decrypt(nonce, ciphertext, _phone_aad(invitation_id)).decode()
+    except (InvalidTag, ValueError) as exc:
+        raise SealError(f"phone number does not open with PHONE_KEYS key {key_id!r}") from exc
+
+
+def sealed_with(sealed: str) -> str:
+    """The id of the key a sealed number was sealed with."""
+    return sealed.partition(".")[0]
+
+
+def _phone_aad(invitation_id: int) -> bytes:
+    return f"phone:invitation:{invitation_id}".encode()

@@ -1,13 +1,14 @@
 """Storage for distribution: who to text (briefly), what to send, who said stop.
 
 None of these rows is referenced by a response, and a response references
-none of them (see ``survey_service.responses.tables``): they hang off the
-invitation, which a response never points to either.
+none of them (see ``survey_service.responses.tables``). Contacts and
+messages hang off the invitation and are deleted with it (answered or
+expired); the opt-out list and the duplicate window hold keyed hashes only.
 """
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Date, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -19,7 +20,7 @@ PENDING = "pending"  # waiting for due_at
 SENDING = "sending"  # claimed by a worker until lease_until
 SENT = "sent"  # the gateway accepted it
 DEAD = "dead"  # gave up after SMS_MAX_ATTEMPTS, or the gateway refused it for good
-CANCELLED = "cancelled"  # no longer wanted: answered, expired, opted out
+CANCELLED = "cancelled"  # no longer wanted: opted out (answered/expired: deleted)
 OPEN_STATES = (PENDING, SENDING)
 
 INVITATION = "invitation"
@@ -27,22 +28,27 @@ REMINDER = "reminder"
 
 
 class SmsContact(Table, tablename="sms_contact"):
-    """How to reach the patient of one SMS invitation, for as long as needed.
+    """How to reach the patient of one live SMS invitation, for as long as needed.
 
     Kept apart from ``invitation`` (rather than as extra invitation columns) so
-    everything that must be erased sits in one row with one erase rule, and the
-    invitation table keeps its foundation shape.
+    everything that must be erased sits in one row with one erase rule. The
+    row goes with its invitation: deleted when the link is answered or
+    expires (docs/anonymity.md).
     """
 
+    #: Piccolo adds this key by itself; declaring it lets the type checker see it.
+    id = Serial(primary_key=True)
+
     invitation = ForeignKey(references=Invitation, on_delete=OnDelete.cascade, unique=True)
-    #: E.164; NULL once the last message is done (or the link expired)
-    phone = Varchar(length=20, null=True, default=None)
+    #: the E.164 number, AES-256-GCM under PHONE_KEYS (see sealing.seal_phone),
+    #: never in clear; NULL once the last message is done
+    phone_sealed = Varchar(length=120, null=True, default=None)
     #: the raw token sealed with AES-GCM (see sealing.py); erased with the phone
     sealed_token = Varchar(length=100, null=True, default=None)
-    #: HMAC of the number: one invitation per patient and window, and opt-out by
-    #: link after the number itself is gone; cleared when both needs have passed
-    phone_key = Varchar(length=64, null=True, default=None, index=True)
-    erased_at = Timestamptz(null=True, default=None)
+    #: the number's opt-out key (phones.opt_out_key), so that the stop link and
+    #: the worker's last check can find the number on the opt-out list after
+    #: the number itself is gone; lives as long as the row
+    opt_out_key = Varchar(length=64, null=True, default=None, index=True)
 
 
 class OutboxMessage(Table, tablename="outbox_message"):
@@ -51,6 +57,9 @@ class OutboxMessage(Table, tablename="outbox_message"):
     The text is composed only when sending (it needs the unsealed token), so a
     row holds no phone number and no link.
     """
+
+    #: Piccolo adds this key by itself; declaring it lets the type checker see it.
+    id = Serial(primary_key=True)
 
     invitation = ForeignKey(references=Invitation, on_delete=OnDelete.cascade, index=True)
     #: ``invitation`` or ``reminder``; (invitation, kind) is unique (migration 0003)
@@ -79,6 +88,31 @@ class OutboxMessage(Table, tablename="outbox_message"):
 
 
 class OptOut(Table, tablename="sms_opt_out"):
-    """A number that asked for no more messages, kept only as its keyed hash."""
+    """A number that asked for no more messages, kept only as its keyed hash.
+
+    ``phone_key`` is :func:`~survey_service.distribution.phones.opt_out_key`:
+    keyed with PHONE_HASH_KEY and slow, of the number alone.
+    """
+
+    #: Piccolo adds this key by itself; declaring it lets the type checker see it.
+    id = Serial(primary_key=True)
 
     phone_key = Varchar(length=64, unique=True, index=True)
+
+
+class SmsDedup(Table, tablename="sms_dedup"):
+    """ "This patient was invited by this practice for a visit in this window."
+
+    ``key`` is :func:`~survey_service.distribution.phones.dedup_key` (number
+    and practice, keyed and slow); a visit of the same patient to the same
+    practice dated within ``[first_day, last_day]`` is a duplicate. No
+    reference to an invitation or a practice, and deleted by the sweep once
+    ``last_day`` has passed.
+    """
+
+    #: Piccolo adds this key by itself; declaring it lets the type checker see it.
+    id = Serial(primary_key=True)
+
+    key = Varchar(length=64, index=True)
+    first_day = Date()
+    last_day = Date(index=True)

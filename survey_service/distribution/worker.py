@@ -23,12 +23,13 @@ from survey_service.distribution.gateways import (
     SmsGateway,
     TransientGatewayError,
 )
+from survey_service.distribution.keys import phone_keys
 from survey_service.distribution.messages import compose_sms
 from survey_service.distribution.outbox import Claimed
-from survey_service.distribution.phones import mask_phone
-from survey_service.distribution.sealing import SealError, unseal_token
-from survey_service.distribution.tables import OptOut, SmsContact
+from survey_service.distribution.sealing import SealError, open_phone, unseal_token
+from survey_service.distribution.tables import INVITATION, OptOut, SmsContact
 from survey_service.distribution.timing import Clock, parse_quiet_hours, utc_now
+from survey_service.invitations.counters import bump, month_of
 from survey_service.invitations.tables import Invitation
 from survey_service.settings import Settings
 
@@ -45,6 +46,8 @@ class RunReport:
     retried: int = 0
     dead: int = 0
     cancelled: int = 0
+    #: messages whose link was answered or expired between claim and finish
+    gone: int = 0
     #: finishes refused because another worker had taken the message over
     lost_leases: int = 0
     #: the run met quiet hours, so due messages may still be waiting
@@ -54,24 +57,27 @@ class RunReport:
     def line(self) -> str:
         return (
             f"claimed {self.claimed}, sent {self.sent}, retried {self.retried}, "
-            f"dead {self.dead}, cancelled {self.cancelled}, lost leases {self.lost_leases}; "
-            f"erased {self.swept.erased} numbers, cancelled {self.swept.reminders_cancelled} "
-            f"reminders of answered links"
+            f"dead {self.dead}, cancelled {self.cancelled}, answered or expired meanwhile "
+            f"{self.gone}, lost leases {self.lost_leases}; erased {self.swept.erased} numbers, "
+            f"deleted {self.swept.expired} expired links"
             + ("; quiet hours: nothing more sent" if self.quiet else "")
         )
 
 
 @dataclass(frozen=True)
 class _Details:
-    phone: str | None
+    #: the number as stored: sealed under PHONE_KEYS (opened only to send)
+    phone_sealed: str | None
     sealed_token: str | None
     #: on the opt-out list when the batch was claimed (opting out meanwhile
     #: cancels the message; a send already under way cannot be called back)
     opted_out: bool
-    used: bool
     expires_at: dt.datetime
     practice_name: str
     sector: str
+    #: where the send is counted if the link is answered before it is recorded
+    practice_id: int
+    visit_month: str
 
 
 class Worker:
@@ -152,19 +158,20 @@ class Worker:
             r["invitation"]: r
             for r in await SmsContact.select(
                 SmsContact.invitation,
-                SmsContact.phone,
+                SmsContact.phone_sealed,
                 SmsContact.sealed_token,
-                SmsContact.phone_key,
+                SmsContact.opt_out_key,
             ).where(SmsContact.invitation.is_in(ids))
         }
         invitations = await Invitation.select(
             Invitation.id,
-            Invitation.used,
             Invitation.expires_at,
+            Invitation.practice,
+            Invitation.visit_date,
             Invitation.practice.name,
             Invitation.practice.sector,
         ).where(Invitation.id.is_in(ids))
-        keys = [c["phone_key"] for c in contacts.values() if c["phone_key"]]
+        keys = [c["opt_out_key"] for c in contacts.values() if c["opt_out_key"]]
         opted_out = (
             {
                 r["phone_key"]
@@ -177,13 +184,14 @@ class Worker:
         for inv in invitations:
             contact = contacts.get(inv["id"], {})
             details[inv["id"]] = _Details(
-                phone=contact.get("phone"),
+                phone_sealed=contact.get("phone_sealed"),
                 sealed_token=contact.get("sealed_token"),
-                opted_out=contact.get("phone_key") in opted_out,
-                used=bool(inv["used"]),
+                opted_out=contact.get("opt_out_key") in opted_out,
                 expires_at=inv["expires_at"],
                 practice_name=inv["practice.name"],
                 sector=inv["practice.sector"],
+                practice_id=inv["practice"],
+                visit_month=month_of(inv["visit_date"]),
             )
         return details
 
@@ -199,17 +207,24 @@ class Worker:
 
     async def _deliver_one(self, m: Claimed, d: _Details | None, report: RunReport) -> None:
         now = self.clock()
-        reason = self._reason_not_to_send(m, d, now)
+        if d is None:
+            # The link was answered (or expired and swept) after the claim: its
+            # messages went with it. Nothing to send, nothing to record.
+            report.gone += 1
+            log.info("%s #%d not sent: answered or expired meanwhile", m.kind, m.id)
+            return
+        reason = self._reason_not_to_send(d, now)
         if reason:
             if await outbox.cancel(m, now, reason):
                 report.cancelled += 1
                 log.info("%s #%d cancelled: %s", m.kind, m.id, reason)
             else:
-                report.lost_leases += 1
+                await self._not_ours(m, report)
             return
-        assert d is not None and d.phone and d.sealed_token
+        assert d.phone_sealed and d.sealed_token
         try:
             token = unseal_token(d.sealed_token, m.invitation_id, self.settings.secret_key)
+            phone = open_phone(d.phone_sealed, m.invitation_id, phone_keys(self.settings))
         except SealError as exc:
             await self._failed(m, str(exc), report, permanent=True)
             return
@@ -223,7 +238,7 @@ class Worker:
         )
         sms = OutgoingSms(
             message_id=m.id,
-            to=d.phone,
+            to=phone,
             body=text.body,
             idempotency_key=m.idempotency_key,
             kind=m.kind,
@@ -252,24 +267,34 @@ class Worker:
             return
         if await outbox.mark_sent(m, self.clock(), provider_id, self.settings, self.quiet):
             report.sent += 1
-            log.info(
-                "%s #%d sent to %s via %s", m.kind, m.id, mask_phone(d.phone), self.gateway.name
-            )
+            # No number here, not even masked: the message id identifies the line.
+            log.info("%s #%d sent via %s", m.kind, m.id, self.gateway.name)
+        elif not await outbox.exists(m.id):
+            # Answered (or expired) while the gateway had it: no reminder follows,
+            # since the reminder would have been created by this very finish.
+            # The SMS did go out, so it still counts as sent.
+            report.gone += 1
+            if m.kind == INVITATION:
+                await bump(d.practice_id, d.visit_month, "sms", sent=1)
+            log.info("%s #%d sent; its link was answered or expired meanwhile", m.kind, m.id)
         else:
             report.lost_leases += 1
             log.warning("%s #%d sent, but its lease had run out (possible duplicate)", m.kind, m.id)
 
+    async def _not_ours(self, m: Claimed, report: RunReport) -> None:
+        """A finish matched no row: the message is gone, or another worker has it."""
+        if await outbox.exists(m.id):
+            report.lost_leases += 1
+        else:
+            report.gone += 1
+
     @staticmethod
-    def _reason_not_to_send(m: Claimed, d: _Details | None, now: dt.datetime) -> str | None:
-        if d is None:
-            return "invitation gone"
-        if d.used:
-            return "answered"
+    def _reason_not_to_send(d: _Details, now: dt.datetime) -> str | None:
         if d.expires_at <= now:
             return "link expired"
         if d.opted_out:
             return "opted out"
-        if not d.phone or not d.sealed_token:
+        if not d.phone_sealed or not d.sealed_token:
             return "number erased"
         return None
 
@@ -302,7 +327,7 @@ class Worker:
             report.dead += 1
             log.error("%s #%d dead after %d attempt(s): %s", m.kind, m.id, m.attempts, error)
         elif state == "lost":
-            report.lost_leases += 1
+            await self._not_ours(m, report)
         else:
             report.retried += 1
             log.warning("%s #%d attempt %d failed, will retry: %s", m.kind, m.id, m.attempts, error)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from survey_service.db import write_transaction
+from survey_service.invitations.counters import bump, month_of
 from survey_service.invitations.tables import Invitation
 from survey_service.invitations.tokens import hash_token, new_token
 from survey_service.practices.tables import Practice
@@ -44,7 +46,11 @@ async def issue_invitation_row(
     now: dt.datetime | None = None,
 ) -> tuple[int, str]:
     """:func:`issue_invitation` for callers that need the row id (the SMS outbox
-    refers to it) and an injectable clock; returns ``(invitation id, raw token)``."""
+    refers to it) and an injectable clock; returns ``(invitation id, raw token)``.
+
+    Counts the invitation (``invited``) in the same transaction; joins the
+    caller's transaction when there is one.
+    """
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}")
     token = new_token()
@@ -58,5 +64,7 @@ async def issue_invitation_row(
         expires_at=(now or dt.datetime.now(dt.UTC)) + dt.timedelta(days=valid_days),
         used=False,
     )
-    await invitation.save()
+    async with write_transaction():
+        await invitation.save()
+        await bump(practice_id, month_of(visit_date), channel, invited=1)
     return invitation.id, token

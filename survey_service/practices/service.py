@@ -76,3 +76,8 @@ async def practice_for_api_key(key: str) -> Practice | None:
         .where((Practice.api_key_hash == hash_api_key(key)) & (Practice.active == True))  # noqa: E712
         .first()
     )
+
+
+async def list_practices() -> list[Practice]:
+    """Every practice, by code."""
+    return await Practice.objects().order_by(Practice.code)

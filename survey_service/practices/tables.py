@@ -1,11 +1,14 @@
 """Storage of practice units."""
 
-from piccolo.columns import Boolean, Varchar
+from piccolo.columns import Boolean, Serial, Varchar
 from piccolo.table import Table
 
 
 class Practice(Table, tablename="practice"):
     """A practice unit (ydernummer / clinic) that patients give feedback on."""
+
+    #: Piccolo adds this key by itself; declaring it lets the type checker see it.
+    id = Serial(primary_key=True)
 
     code = Varchar(length=32, unique=True, index=True)
     name = Varchar(length=200)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from survey_service.questionnaires.model import (
     Section,
     Transition,
 )
+from survey_service.settings import Settings, load_settings
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -85,17 +85,21 @@ class _Problems:
         )
 
 
-def default_directory() -> Path:
-    """``SURVEY_QUESTIONNAIRE_DIR`` if set (a region's own files), else the shipped ones."""
-    explicit = os.environ.get("SURVEY_QUESTIONNAIRE_DIR")
-    if explicit:
-        return Path(explicit)
+def default_directory(settings: Settings | None = None) -> Path:
+    """``SURVEY_QUESTIONNAIRE_DIR`` if set (a region's own files), else the shipped ones.
+
+    ``serve``, ``demo`` and ``questionnaires validate`` all resolve the directory
+    here, so what is validated is what would be served.
+    """
+    settings = settings or load_settings()
+    if settings.questionnaire_dir is not None:
+        return settings.questionnaire_dir
     return Path(str(resources.files("questionnaires")))
 
 
-def load_catalogue(directory: Path | None = None) -> Catalogue:
+def load_catalogue(directory: Path | None = None, settings: Settings | None = None) -> Catalogue:
     """Load and validate every file under ``directory`` (default: the shipped ones)."""
-    directory = directory or default_directory()
+    directory = directory or default_directory(settings)
     raw_files, problems = _read_files(directory)
     modules: dict[tuple[str, int], _RawFile] = {}
     for raw in raw_files:
@@ -282,6 +286,8 @@ def _build(
     _check_expanded(sections, p)
     if p.items:
         return None, p.items
+    # With no problems recorded, each of these passed its check above.
+    assert isinstance(slug, str) and isinstance(version, int) and isinstance(status, str)
     return Questionnaire(
         slug=slug,
         version=version,
@@ -464,7 +470,8 @@ def _item(raw: Any, sets: Mapping[str, tuple[AnswerOption, ...]], p: _Problems) 
         type=kind,
         text=_text(raw.get("text"), where, p),
         help=_text(raw["help"], f"{where} help", p) if "help" in raw else None,
-        domain=domain,
+        # A bad domain is recorded above, which discards the whole file.
+        domain=domain if isinstance(domain, str) else "",
         role=role,
         required=required is True,
         options=options,

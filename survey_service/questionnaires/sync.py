@@ -48,12 +48,39 @@ async def sync_catalogue(catalogue: Catalogue) -> dict[tuple[str, int], int]:
                 await new.save()
                 ids[(q.slug, q.version)] = new.id
             elif row["content_hash"] != q.content_hash:
-                changed.append(
-                    f"{q.source}: published version {q.key} has changed since it was first "
-                    "used; published versions are immutable, so save the change as a new version"
-                )
+                changed.append(_changed(q))
             else:
                 ids[(q.slug, q.version)] = row["id"]
     if changed:
         raise QuestionnaireError(changed)
     return ids
+
+
+def _changed(q: Questionnaire) -> str:
+    return (
+        f"{q.source}: published version {q.key} has changed since it was first used; "
+        "published versions are immutable, so save the change as a new version"
+    )
+
+
+async def changed_versions(catalogue: Catalogue) -> list[str]:
+    """Published versions whose content differs from the hash the database pinned.
+
+    The comparison :func:`sync_catalogue` makes when ``serve`` starts, but
+    read-only (``questionnaires validate`` must not pin new versions).
+    """
+    if not await QuestionnaireVersion.table_exists():
+        return []  # not migrated: nothing pinned yet
+    pinned = {
+        (r["slug"], r["version"]): r["content_hash"]
+        for r in await QuestionnaireVersion.select(
+            QuestionnaireVersion.slug,
+            QuestionnaireVersion.version,
+            QuestionnaireVersion.content_hash,
+        )
+    }
+    return [
+        _changed(q)
+        for q in catalogue.questionnaires()
+        if q.published and pinned.get((q.slug, q.version), q.content_hash) != q.content_hash
+    ]

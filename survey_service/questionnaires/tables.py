@@ -1,6 +1,6 @@
 """Storage of the questionnaire versions the service has published."""
 
-from piccolo.columns import JSON, Integer, Varchar
+from piccolo.columns import JSON, Integer, Serial, Varchar
 from piccolo.table import Table
 
 
@@ -10,6 +10,9 @@ class QuestionnaireVersion(Table, tablename="questionnaire_version"):
     ``content_hash`` pins the file's content: a published version whose file
     later changes is refused at start-up (published versions are immutable).
     """
+
+    #: Piccolo adds this key by itself; declaring it lets the type checker see it.
+    id = Serial(primary_key=True)
 
     slug = Varchar(length=64, index=True)
     version = Integer()

@@ -1,11 +1,19 @@
 """Opening a survey link and recording an anonymous response.
 
-Redemption is one statement, ``UPDATE invitation SET used = true WHERE
-token_hash = ? AND NOT used AND expires_at > now RETURNING ...``, in the same
-transaction as the response insert. Of two racing submissions the second finds
-``used`` already true (PostgreSQL re-checks the WHERE after the first commits;
-SQLite serialises writers), so exactly one response is stored. If anything
-fails before commit the whole transaction rolls back and the link still works.
+Redeeming a link *deletes* it: in one transaction, the invitation's outbox
+messages and its SMS contact are deleted, then ``DELETE FROM invitation WHERE
+token_hash = ? AND expires_at > now RETURNING ...`` (the gate), then the
+response and its answers are inserted and the practice's ``answered`` count
+goes up. Of many racing submissions of one token exactly one deletes the row
+(PostgreSQL re-checks the WHERE once the first commits and finds the row gone;
+SQLite serialises writers); the others find nothing and are told the link is
+unknown. If anything fails before commit, all of it rolls back and the link
+still works.
+
+Afterwards nothing in the database refers to the link: an answered link is
+indistinguishable from one that never existed, so it is answered as
+:class:`UnknownLink` (404) and :class:`UsedLink` is no longer raised (it stays
+for the pages and codes that name it). docs/anonymity.md has the reasoning.
 """
 
 from __future__ import annotations
@@ -16,32 +24,34 @@ import uuid
 from dataclasses import dataclass
 
 from survey_service.db import write_transaction
+from survey_service.errors import Conflict, Gone, NotFound, ServiceError
+from survey_service.invitations.counters import bump, month_of
 from survey_service.invitations.tables import Invitation
 from survey_service.invitations.tokens import hash_token, looks_like_token
 from survey_service.practices.tables import Practice
 from survey_service.responses.tables import Answer, Response
 
 
-class SurveyLinkError(Exception):
-    """A survey link cannot be used; ``status`` is the HTTP status to answer."""
+class SurveyLinkError(ServiceError):
+    """A survey link cannot be used (the patient's page says why, by ``code``)."""
 
-    status = 400
     code = "link_error"
+    default_detail = "token: this survey link cannot be used"
 
 
-class UnknownLink(SurveyLinkError):
-    status = 404
+class UnknownLink(SurveyLinkError, NotFound):
     code = "unknown"
+    default_detail = "token: unknown survey link"
 
 
-class ExpiredLink(SurveyLinkError):
-    status = 410
+class ExpiredLink(SurveyLinkError, Gone):
     code = "expired"
+    default_detail = "token: the survey link has expired"
 
 
-class UsedLink(SurveyLinkError):
-    status = 409
+class UsedLink(SurveyLinkError, Conflict):
     code = "used"
+    default_detail = "token: the survey link has already been used"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class SurveyContext:
     questionnaire_version_id: int
     channel: str
     language: str
+    #: the visit's date; a response keeps only its month (see store_response)
     visit_date: dt.date
 
 
@@ -86,14 +97,14 @@ async def open_survey(token: str) -> SurveyContext:
     if not looks_like_token(token):
         raise UnknownLink()
     row = (
-        await Invitation.select(*_CONTEXT_COLUMNS, Invitation.used, Invitation.expires_at)
+        await Invitation.select(*_CONTEXT_COLUMNS, Invitation.expires_at)
         .where(Invitation.token_hash == hash_token(token))
         .first()
     )
     if row is None:
+        # Never issued, answered, or expired and swept: the database cannot
+        # tell these apart, by design.
         raise UnknownLink()
-    if row["used"]:
-        raise UsedLink()
     if _expired(row["expires_at"]):
         raise ExpiredLink()
     return _context(row)
@@ -107,42 +118,48 @@ def _expired(expires_at: dt.datetime | str) -> bool:
     return expires_at <= dt.datetime.now(dt.UTC)
 
 
+# Children first, then the invitation: every transaction that touches one
+# invitation's rows takes the outbox rows first (the worker's claim and finish,
+# the sweep, opt-out), so on PostgreSQL two of them never wait for each other
+# in opposite orders. The invitation's ON DELETE CASCADE would remove them too;
+# deleting them explicitly does not depend on the foreign-key setup.
+_FORGET_MESSAGES = (
+    "DELETE FROM outbox_message WHERE invitation IN "
+    "(SELECT id FROM invitation WHERE token_hash = {})"
+)
+_FORGET_CONTACT = (
+    "DELETE FROM sms_contact WHERE invitation IN (SELECT id FROM invitation WHERE token_hash = {})"
+)
+_REDEEM = (
+    "DELETE FROM invitation WHERE token_hash = {} AND expires_at > {} "
+    "RETURNING id, practice, questionnaire_version, channel, visit_date"
+)
+
+
 async def record_response(token: str, answers: dict[str, str], language: str) -> None:
     """Redeem ``token`` and store ``answers`` anonymously, all or nothing.
 
-    Raises :class:`UnknownLink`, :class:`ExpiredLink` or :class:`UsedLink`
-    (nothing is stored then).
+    Raises :class:`UnknownLink` (also for a link answered before) or
+    :class:`ExpiredLink`; nothing is stored then.
     """
     if not looks_like_token(token):
         raise UnknownLink()
     token_hash = hash_token(token)
     async with write_transaction():
-        redeemed = await (
-            Invitation.update({Invitation.used: True})
-            .where(
-                (Invitation.token_hash == token_hash)
-                & (Invitation.used == False)  # noqa: E712
-                & (Invitation.expires_at > dt.datetime.now(dt.UTC))
-            )
-            .returning(
-                Invitation.practice,
-                Invitation.questionnaire_version,
-                Invitation.channel,
-                Invitation.visit_date,
-            )
-        )
+        await Invitation.raw(_FORGET_MESSAGES, token_hash)
+        await Invitation.raw(_FORGET_CONTACT, token_hash)
+        redeemed = await Invitation.raw(_REDEEM, token_hash, dt.datetime.now(dt.UTC))
         if not redeemed:
             raise await _why_not(token_hash)
         await _insert_response(redeemed[0], answers, language)
 
 
 async def _why_not(token_hash: str) -> SurveyLinkError:
-    row = (
-        await Invitation.select(Invitation.used).where(Invitation.token_hash == token_hash).first()
-    )
-    if row is None:
-        return UnknownLink()
-    return UsedLink() if row["used"] else ExpiredLink()
+    # Inside the failed redemption's transaction, which rolls back: an expired
+    # link gets its outbox and contact rows back for the sweep to handle.
+    if await Invitation.exists().where(Invitation.token_hash == token_hash):
+        return ExpiredLink()
+    return UnknownLink()
 
 
 async def _insert_response(invitation: dict, answers: dict[str, str], language: str) -> None:
@@ -165,13 +182,20 @@ async def store_response(
     visit_date: dt.date,
     answers: dict[str, str],
 ) -> None:
-    """Insert one response with its answers (call inside a transaction)."""
+    """Insert one response with its answers and count it (call inside a transaction).
+
+    Only the month of ``visit_date`` is stored: a day, together with the
+    practice, narrows a response down to the few patients seen that day, and
+    the practice system knows who they were. Every way of answering (link,
+    poster, demo seeding) comes through here, so none can store more.
+    """
+    month = month_of(visit_date)
     response = Response(
         practice=practice_id,
         questionnaire_version=questionnaire_version_id,
         channel=channel,
         language=language,
-        visit_date=visit_date,
+        visit_month=month,
     )
     await response.save()
     if answers:
@@ -184,6 +208,9 @@ async def store_response(
             f"INSERT INTO answer (id, response, item_id, value) VALUES {values}",
             *itertools.chain.from_iterable(rows),
         )
+    # Last: the counter row is shared by every answer of the practice and
+    # month, so its lock is held only for the commit.
+    await bump(practice_id, month, channel, answered=1)
 
 
 async def practice_name(practice_id: int) -> str:

@@ -1,6 +1,6 @@
 """Storage of anonymous responses and their per-item answers."""
 
-from piccolo.columns import UUID, Date, ForeignKey, Text, Varchar
+from piccolo.columns import UUID, ForeignKey, Text, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -12,8 +12,9 @@ class Response(Table, tablename="response"):
     """One patient's submitted questionnaire, with nothing that identifies them.
 
     Random UUID keys (not a sequence, which would give away the order of
-    submissions), the visit *date* only, no invitation or token reference, no
-    IP address, user agent or time of day.
+    submissions), the visit *month* only (migration 0005 enforces the
+    ``YYYY-MM`` shape in the database), no invitation or token reference, no
+    IP address, user agent, day or time of day.
     """
 
     id = UUID(primary_key=True)
@@ -22,7 +23,8 @@ class Response(Table, tablename="response"):
     #: sms | poster | receipt | web  (a case-mix adjuster)
     channel = Varchar(length=16)
     language = Varchar(length=16)
-    visit_date = Date()
+    #: ``YYYY-MM`` of the visit (the answer's own month for the poster)
+    visit_month = Varchar(length=7)
 
 
 class Answer(Table, tablename="answer"):

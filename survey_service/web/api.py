@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotFoundException
-from litestar.openapi.datastructures import ResponseSpec
+from litestar import Controller, get, post
 from litestar.params import Body, Parameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_201_CREATED
 
-from survey_service.questionnaires.answers import check_answers
+from survey_service.errors import InvalidInput, NotFound
+from survey_service.i18n import LANGUAGES, choose_language
+from survey_service.openapi_errors import error_responses
 from survey_service.questionnaires.fhir import to_fhir
+from survey_service.questionnaires.model import Questionnaire
+from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.questionnaires.sync import definition_json
-from survey_service.responses.service import SurveyLinkError, record_response
-from survey_service.web.guard import open_guarded
-from survey_service.web.i18n import LANGUAGES, choose_language
-from survey_service.web.state import CatalogueState, questionnaire_for_version
+from survey_service.responses.answering import answer, open_link
+from survey_service.settings import Settings
+from survey_service.web.guard import BoundGuard
 
 
 class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,51 +51,14 @@ class QuestionnaireSummary(msgspec.Struct):
     items: int
 
 
-class ApiError(HTTPException):
-    """A 4xx with a machine code and, where it applies, per-field problems."""
-
-
-class ErrorBody(msgspec.Struct):
-    """The body of every JSON error (see web/errors.py)."""
-
-    status_code: int
-    detail: str
-    errors: Annotated[
-        dict[str, str] | None, msgspec.Meta(description="field or item id -> problem code")
-    ] = None
-
-
-_ERROR_DESCRIPTIONS = {
-    401: "no valid API key",
-    403: "the API key belongs to another practice",
-    404: "not found",
-    409: "the survey link has already been used",
-    410: "the survey link has expired",
-    422: "invalid input; `errors` names each field",
-    429: "too many unknown links from this client",
-    503: "the database is unavailable; retry after `Retry-After` seconds",
-}
-
-
-def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the JSON errors an operation can answer."""
-    return {
-        status: ResponseSpec(
-            data_container=ErrorBody,
-            description=_ERROR_DESCRIPTIONS[status],
-            generate_examples=False,
-        )
-        for status in statuses
-    }
-
-
 class ApiController(Controller):
     path = "/api/v1"
     tags = ("survey",)
 
     @get("/questionnaires", summary="Published questionnaire versions")
-    async def list_questionnaires(self, state: State) -> list[QuestionnaireSummary]:
-        catalogue_state: CatalogueState = state.catalogue
+    async def list_questionnaires(
+        self, published: PublishedCatalogue
+    ) -> list[QuestionnaireSummary]:
         return [
             QuestionnaireSummary(
                 slug=q.slug,
@@ -104,7 +67,7 @@ class ApiController(Controller):
                 provider_groups=list(q.provider_groups),
                 items=len(q.items),
             )
-            for q in catalogue_state.catalogue.questionnaires()
+            for q in published.catalogue.questionnaires()
             if q.published
         ]
 
@@ -114,12 +77,9 @@ class ApiController(Controller):
         responses=error_responses(404),
     )
     async def get_questionnaire(
-        self, state: State, slug: str, version: Annotated[int, Parameter(ge=1)]
+        self, published: PublishedCatalogue, slug: str, version: Annotated[int, Parameter(ge=1)]
     ) -> dict[str, Any]:
-        q = state.catalogue.catalogue.get(slug, version)
-        if q is None or not q.published or q.kind != "questionnaire":
-            raise NotFoundException(f"no published questionnaire {slug}/{version}")
-        return definition_json(q)
+        return definition_json(_published_questionnaire(published, slug, version))
 
     @get(
         "/questionnaires/{slug:str}/{version:int}/fhir",
@@ -129,15 +89,14 @@ class ApiController(Controller):
     )
     async def get_questionnaire_fhir(
         self,
-        state: State,
+        published: PublishedCatalogue,
+        settings: Settings,
         slug: str,
         version: Annotated[int, Parameter(ge=1)],
         lang: Annotated[Literal["da", "en"], Parameter(query="lang")] = "da",
     ) -> dict[str, Any]:
-        q = state.catalogue.catalogue.get(slug, version)
-        if q is None or not q.published or q.kind != "questionnaire":
-            raise NotFoundException(f"no published questionnaire {slug}/{version}")
-        return to_fhir(q, state.settings.public_base_url, language=lang)
+        q = _published_questionnaire(published, slug, version)
+        return to_fhir(q, settings.public_base_url, language=lang)
 
     @post(
         "/responses",
@@ -152,40 +111,26 @@ class ApiController(Controller):
     )
     async def submit_response(
         self,
-        request: Request,
-        state: State,
+        published: PublishedCatalogue,
+        guard: BoundGuard,
         # forbid_unknown_fields, said in the schema too (Litestar does not carry it over)
         data: Annotated[ResponseIn, Body(schema_extra={"additionalProperties": False})],
     ) -> ResponseStored:
         if data.language is not None and data.language not in LANGUAGES:
-            raise ApiError(
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                detail=f"language: must be one of {', '.join(LANGUAGES)}",
-                extra={"errors": {"language": "unknown_language"}},
+            raise InvalidInput(
+                f"language: must be one of {', '.join(LANGUAGES)}",
+                errors={"language": "unknown_language"},
             )
-        try:
-            survey = await open_guarded(state.link_guard, request, data.token)
-            questionnaire = questionnaire_for_version(state, survey.questionnaire_version_id)
-            checked = check_answers(questionnaire, data.answers, reject_unknown=True)
-            if not checked.ok:
-                names = ", ".join(f"{k} ({v})" for k, v in checked.problems.items())
-                raise ApiError(
-                    status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                    detail=f"answers: problems with {names}",
-                    extra={"errors": checked.problems},
-                )
-            language = choose_language(data.language, survey.language, None)
-            await record_response(data.token, checked.values, language)
-        except SurveyLinkError as error:
-            raise ApiError(
-                status_code=error.status, detail=f"token: {_LINK_DETAIL[error.code]}"
-            ) from None
+        entry = await open_link(data.token, published, guard)
+        language = choose_language(data.language, entry.survey.language, None)
+        await answer(entry, data.answers, language, reject_unknown=True)
         return ResponseStored()
 
 
-_LINK_DETAIL = {
-    "unknown": "unknown survey link",
-    "expired": "the survey link has expired",
-    "used": "the survey link has already been used",
-    "too_many": "too many unknown links from this client; wait a few minutes",
-}
+def _published_questionnaire(
+    published: PublishedCatalogue, slug: str, version: int
+) -> Questionnaire:
+    q = published.catalogue.get(slug, version)
+    if q is None or not q.published or q.kind != "questionnaire":
+        raise NotFound(f"questionnaire: no published questionnaire {slug}/{version}")
+    return q

@@ -1,35 +1,52 @@
-"""The app factory: all wiring of the web service in one place."""
+"""The app factory: all wiring of the web service in one place.
+
+Handlers live with their concepts (``web/`` for the patient pages and the
+survey API, ``distribution/`` for the practice systems' API); this module
+plugs them together with the dependencies they are given, the one mapping of
+the error tree to HTTP, the security headers and the access log.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from survey_service import __version__
 from survey_service.db import is_postgres
+from survey_service.distribution.controllers import DistributionApi
+from survey_service.errors import ServiceError
 from survey_service.questionnaires.loader import Catalogue, load_catalogue
+from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.questionnaires.sync import sync_catalogue
 from survey_service.settings import Settings, load_settings
 from survey_service.web.api import ApiController
-from survey_service.web.errors import DATABASE_DOWN, database_down, http_error, unexpected
+from survey_service.web.api_docs import OfflineSwagger, assets_router
+from survey_service.web.dependencies import dependencies
+from survey_service.web.errors import (
+    DATABASE_DOWN,
+    database_down,
+    http_error,
+    service_error,
+    unexpected,
+)
 from survey_service.web.guard import LinkGuard, RedisCounterStore, make_store
+from survey_service.web.health import health, ready
 from survey_service.web.home import home
 from survey_service.web.logs import access_log_middleware
+from survey_service.web.opt_out import OptOutController
+from survey_service.web.poster import PosterController
 from survey_service.web.question_cache import QuestionCache
 from survey_service.web.security import add_security_headers
-from survey_service.web.state import CatalogueState
 from survey_service.web.survey import SurveyController, thanks
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +54,16 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 #: A questionnaire page posts at most ~60 short fields and a few free texts of
 #: 2,000 characters; anything far larger is not a patient's answer.
 MAX_BODY_BYTES = 256 * 1024
+
+#: Stylesheet, icon and scripts change only with a release: a day in caches.
+STATIC_CACHE = CacheControlHeader(max_age=86400, public=True)
+
+
+@get("/favicon.ico", include_in_schema=False, cache_control=STATIC_CACHE)
+async def favicon() -> Response[bytes]:
+    return Response(
+        (PACKAGE_DIR / "static" / "favicon.svg").read_bytes(), media_type="image/svg+xml"
+    )
 
 
 def create_app(
@@ -52,28 +79,21 @@ def create_app(
     a pool; tests use it because their client runs the app in another thread's
     event loop, and a pool must never be shared between loops.
     """
-    # Imported here, not at the top: the distribution controllers import this
-    # package's API helpers, so a top-level import would be circular.
-    from survey_service.distribution.controllers import DistributionApi
-    from survey_service.distribution.pages import OptOutController, PosterController
-
     settings = settings or load_settings()
-    catalogue = catalogue or load_catalogue()
-    catalogue_state = CatalogueState(catalogue)
-    link_guard = link_guard or LinkGuard(
-        make_store(os.environ.get("REDIS_URL", "")), secret=settings.secret_key
-    )
+    catalogue = catalogue or load_catalogue(settings=settings)
+    published = PublishedCatalogue(catalogue)
+    link_guard = link_guard or LinkGuard(make_store(settings.redis_url), secret=settings.secret_key)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        from survey_service import piccolo_conf
+        from survey_service.db import piccolo_conf
 
         engine = piccolo_conf.DB
         pooled = connection_pool and is_postgres(engine)
         if pooled:
             await engine.start_connection_pool(min_size=2, max_size=20)
         try:
-            catalogue_state.bind(await sync_catalogue(catalogue))
+            published.bind(await sync_catalogue(catalogue))
             yield
         finally:
             if pooled:
@@ -86,6 +106,9 @@ def create_app(
         route_handlers=[
             home,
             thanks,
+            favicon,
+            health,
+            ready,
             SurveyController,
             ApiController,
             DistributionApi,
@@ -95,12 +118,15 @@ def create_app(
                 path="/static",
                 directories=[PACKAGE_DIR / "static"],
                 include_in_schema=False,
+                cache_control=STATIC_CACHE,
             ),
+            assets_router(),
         ],
+        dependencies=dependencies(),
         lifespan=[database],
         state=State(
             {
-                "catalogue": catalogue_state,
+                "published": published,
                 "demo_links": demo_links or [],
                 "settings": settings,
                 "link_guard": link_guard,
@@ -124,9 +150,10 @@ def create_app(
             title="Patient survey service",
             version=__version__,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[OfflineSwagger()],
         ),
         exception_handlers={
+            ServiceError: service_error,
             HTTPException: http_error,
             **{exc: database_down for exc in DATABASE_DOWN},
             Exception: unexpected,

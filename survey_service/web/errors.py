@@ -1,4 +1,11 @@
-"""Exceptions mapped to HTTP once: JSON under /api, a readable page elsewhere."""
+"""The error tree mapped to HTTP once: JSON under /api, a readable page elsewhere.
+
+Handlers raise :class:`~survey_service.errors.ServiceError` subclasses (or
+Litestar's own HTTP exceptions for routing and body problems); this module is
+the only place that turns them into responses. The database being away is a
+503 with ``Retry-After``; anything else unexpected is a 500 with nothing of the
+request in the body.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,15 @@ import sqlite3
 import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
-from survey_service.web.i18n import choose_language, translations
-from survey_service.web.logs import redact_path
-from survey_service.web.rendering import page
+from survey_service.errors import ServiceError
+from survey_service.i18n import translations
+from survey_service.rendering import page
+from survey_service.responses.service import SurveyLinkError
+from survey_service.web.dependencies import request_language
+from survey_service.web.logs import redact_path, safe_log_value
 
 log = logging.getLogger("survey_service.web")
 
@@ -32,30 +43,89 @@ DATABASE_DOWN = (
     sqlite3.OperationalError,
 )
 
+#: Machine codes for Litestar's own HTTP errors (routing, body size, validation).
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "not_allowed",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many",
+}
+
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _language(request: Request) -> str:
-    return choose_language(
-        request.query_params.get("lang"), None, request.headers.get("accept-language")
+def _json(status: int, code: str, detail: str, headers: dict[str, str], **more: object) -> Response:
+    body: dict[str, object] = {"status_code": status, "code": code, "detail": detail, **more}
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def service_error(request: Request, exc: ServiceError) -> Response:
+    headers: dict[str, str] = {}
+    if exc.retry_after is not None:
+        headers["retry-after"] = str(exc.retry_after)
+    if exc.status == 401:
+        headers["www-authenticate"] = "Bearer"
+    if _is_api(request):
+        more: dict[str, object] = dict(exc.extra)
+        if exc.errors:
+            more["errors"] = exc.errors
+        return _json(exc.status, exc.code, exc.detail, headers, **more)
+    language = request_language(request)
+    if isinstance(exc, SurveyLinkError):
+        template = link_problem_page(exc, language)
+    else:
+        template = _error_page(language, exc.status, exc.code)
+    template.headers.update(headers)
+    return template
+
+
+def link_problem_page(error: SurveyLinkError, language: str) -> Template:
+    _ = translations(language).gettext
+    headings = {
+        # An answered link leaves nothing behind (docs/anonymity.md), so it looks
+        # exactly like a mistyped or expired one: one neutral page for all three.
+        "unknown": (
+            _("This survey link cannot be used"),
+            _(
+                "It may already have been used to answer, it may have expired, or part of "
+                "it may be missing. If you typed it in, please check it against the text "
+                "message."
+            ),
+        ),
+        "expired": (
+            _("This survey has closed"),
+            _("The link is no longer valid, so answers cannot be given through it."),
+        ),
+        "too_many": (
+            _("Too many attempts"),
+            _("Please wait a few minutes and try again."),
+        ),
+        "used": (
+            _("This survey has already been answered"),
+            _("Each link can be used once, and answers have already been sent through this one."),
+        ),
+    }
+    heading, message = headings.get(error.code, (_("This link cannot be used"), ""))
+    return page(
+        "link_problem.html",
+        language,
+        status_code=error.status,
+        heading=heading,
+        message=message,
     )
 
 
-def http_error(request: Request, exc: HTTPException) -> Response:
-    if _is_api(request):
-        body = {"status_code": exc.status_code, "detail": exc.detail}
-        if exc.extra:
-            body.update(exc.extra if isinstance(exc.extra, dict) else {"extra": exc.extra})
-        return Response(
-            body, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
-        )
-    language = _language(request)
+def _error_page(language: str, status: int, code: str = "") -> Template:
     _ = translations(language).gettext
     headings = {
         404: _("Page not found"),
         405: _("This page cannot be used like that"),
+        410: _("This survey is no longer offered"),
         413: _("Too much was sent"),
         429: _("Too many attempts"),
     }
@@ -63,15 +133,28 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         404: _("Please check the address."),
         429: _("Please wait a minute and try again."),
     }
-    heading = headings.get(exc.status_code, _("Something was wrong with the request"))
-    template = page(
+    if code == "too_many_answers":
+        messages[429] = _("Thank you for your answers. Please try again in an hour.")
+    heading = headings.get(status, _("Something was wrong with the request"))
+    return page(
         "error.html",
         language,
-        status_code=exc.status_code,
+        status_code=status,
         heading=heading,
-        message=messages.get(exc.status_code, ""),
+        message=messages.get(status, ""),
     )
-    template.headers.update(exc.headers or {})
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    headers = dict(exc.headers or {})
+    if _is_api(request):
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        more: dict[str, object] = {}
+        if exc.extra:
+            more = exc.extra if isinstance(exc.extra, dict) else {"extra": exc.extra}
+        return _json(exc.status_code, code, str(exc.detail), headers, **more)
+    template = _error_page(request_language(request), exc.status_code)
+    template.headers.update(headers)
     return template
 
 
@@ -81,7 +164,9 @@ def database_down(request: Request, exc: Exception) -> Response:
 
 
 def unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, redact_path(request.url.path))
+    log.exception(
+        "unexpected error on %s %s", safe_log_value(request.method), redact_path(request.url.path)
+    )
     return _service_error(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
@@ -89,13 +174,8 @@ def _service_error(request: Request, status: int, retry: bool = False) -> Respon
     headers = {"retry-after": "5"} if retry else {}
     if _is_api(request):
         detail = "service temporarily unavailable" if retry else "internal error"
-        return Response(
-            {"status_code": status, "detail": detail},
-            status_code=status,
-            media_type=MediaType.JSON,
-            headers=headers,
-        )
-    language = _language(request)
+        return _json(status, "unavailable" if retry else "internal_error", detail, headers)
+    language = request_language(request)
     _ = translations(language).gettext
     heading = _("The survey is resting for a moment") if retry else _("Something went wrong")
     message = _("Nothing has been saved yet. Please try again in a minute.")

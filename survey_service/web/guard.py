@@ -18,16 +18,10 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from litestar import Request
-
-from survey_service.responses.service import (
-    SurveyContext,
-    SurveyLinkError,
-    UnknownLink,
-    open_survey,
-)
 
 DEFAULT_LIMIT = 20
 DEFAULT_WINDOW_SECONDS = 600
@@ -122,19 +116,15 @@ def make_store(redis_url: str) -> CounterStore:
     return RedisCounterStore(redis_url) if redis_url else MemoryCounterStore()
 
 
-class TooManyGuesses(SurveyLinkError):
-    """This client has looked up too many unknown links lately."""
+@dataclass(frozen=True)
+class BoundGuard:
+    """The guard as one request's client sees it (the answer use case's ``ClientGuard``)."""
 
-    status = 429
-    code = "too_many"
+    guard: LinkGuard
+    request: Request
 
+    async def blocked(self) -> bool:
+        return await self.guard.blocked(self.request)
 
-async def open_guarded(guard: LinkGuard, request: Request, token: str) -> SurveyContext:
-    """:func:`open_survey`, refusing clients that guess and counting their misses."""
-    if await guard.blocked(request):
-        raise TooManyGuesses()
-    try:
-        return await open_survey(token)
-    except UnknownLink:
-        await guard.record_miss(request)
-        raise
+    async def record_miss(self) -> None:
+        await self.guard.record_miss(self.request)

@@ -73,9 +73,10 @@ def test_writes_one_row_per_unit_with_the_contract_columns(responses) -> None:
         if row["flag"] == "suppressed":
             assert all(row[c] == "" for c in HEADER[2:-1])
             continue
-        assert float(row["adjusted"]) == pytest.approx(ref["adjusted"][row["unit"]], abs=1e-8)
+        # Printed with 6 decimals: equal to statsmodels up to that rounding.
+        assert float(row["adjusted"]) == pytest.approx(ref["adjusted"][row["unit"]], abs=5e-7)
         se = math.sqrt(ref["mse_resid"] / ref["n"][row["unit"]])
-        assert float(row["se"]) == pytest.approx(se, rel=1e-8)
+        assert float(row["se"]) == pytest.approx(se, abs=5e-7)
         assert float(row["ci_low"]) == pytest.approx(float(row["adjusted"]) - 1.96 * se)
     assert {r["unit"]: r["flag"] for r in rows}["unit07"] == "suppressed"
 
@@ -185,3 +186,78 @@ def test_through_the_main_cli(responses) -> None:
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == HEADER
     assert np.isfinite(table.loc[table["flag"] != "suppressed", "adjusted"]).all()
+
+
+def _numbers(stdout: str) -> list[str]:
+    rows = list(csv.DictReader(io.StringIO(stdout)))
+    return [row[c] for row in rows for c in HEADER[2:-1] if row[c] != ""]
+
+
+def test_numbers_have_at_most_six_decimals_and_no_float_noise(responses) -> None:
+    path, _ = responses
+    args = ["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age,health"]
+    result = _run(args)
+    assert result.exit_code == 0, result.output
+    cells = _numbers(result.stdout)
+    assert cells
+    for cell in cells:
+        assert "e" not in cell.lower(), cell
+        decimals = cell.partition(".")[2]
+        assert len(decimals) <= 6 and not decimals.endswith("0"), cell
+    # The printed numbers are the library's, rounded to 6 decimals.
+    from analysis import analyse_item, read_responses_csv
+
+    full = analyse_item(
+        read_responses_csv(path, unit="unit", score="y", adjusters=["age", "health"]),
+        unit="unit",
+        score="y",
+        adjusters=["age", "health"],
+    ).to_frame()
+    printed = pd.read_csv(io.StringIO(result.stdout))
+    shown = full["flag"] != "suppressed"
+    for column in HEADER[2:-1]:
+        assert np.allclose(printed.loc[shown, column], full.loc[shown, column], rtol=0, atol=5e-7)
+
+
+def test_a_mean_that_floats_render_noisily_prints_as_its_decimal(tmp_path: Path) -> None:
+    # 71.08, 71.09: the binary mean is 71.08500000000001, the decimal one 71.085.
+    rows = ["unit,y"] + [f"{u},{v}" for u in ("A", "B") for v in ("71.08", "71.09") * 6]
+    path = _bad(tmp_path, "x.csv", "\n".join(rows) + "\n")
+    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y"])
+    assert result.exit_code == 0, result.output
+    observed = {r["unit"]: r["observed"] for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert observed == {"A": "71.085", "B": "71.085"}
+
+
+def test_stderr_counts_rows_without_a_score_and_imputed_values(tmp_path: Path) -> None:
+    lines = ["unit,y,age,sex"]
+    for u in ("A", "B", "C"):
+        for k in range(12):
+            lines.append(
+                f"{u},{40 + 5 * k + (u == 'B')},{('18-34', '65+')[k % 2]},{'fm'[k % 3 > 0]}"
+            )
+    lines += ["A,,18-34,f", "B,,,m", "C,,65+,"]  # three rows without a score
+    lines += ["A,55,,f", "B,60,,", "C,65,65+,"]  # age missing twice, sex twice
+    path = _bad(tmp_path, "x.csv", "\n".join(lines) + "\n")
+    result = _run(["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age,sex"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().splitlines() == [
+        "Note: 3 of 42 rows left out for a missing score; "
+        "4 missing adjuster value(s) imputed (age 2, sex 2)"
+    ]
+
+
+def test_an_adjuster_with_more_than_20_levels_warns(responses, tmp_path: Path) -> None:
+    path, df = responses
+    rng = np.random.default_rng(3)
+    df.assign(age_years=rng.integers(18, 95, len(df)).astype(str)).to_csv(path, index=False)
+    result = _run(
+        ["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age_years,sex"]
+    )
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == 1 and "'age_years' has 77 levels (more than 20)" in warnings[0]
+    assert "continuous" in warnings[0]
+    # A banded adjuster with few levels gives no warning.
+    quiet = _run(["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age,sex"])
+    assert not [line for line in quiet.stderr.splitlines() if line.startswith("Warning:")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from survey_service.catalogues import check
-from survey_service.web.i18n import (
+from survey_service.i18n import (
     choose_language,
     language_info,
     parse_accept_language,

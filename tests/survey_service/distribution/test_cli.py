@@ -88,9 +88,8 @@ async def test_worker_status_and_operator_opt_out(clinic, database_url):
     result = await survey_service(
         "worker", "opt-out", "20 12 34 56", env={"DATABASE_URL": database_url}
     )
-    assert result.returncode == 0 and result.stdout.strip() == (
-        "+45 ****3456 will get no more messages"
-    )
+    assert result.returncode == 0 and result.stdout.strip().endswith("will get no more messages.")
+    assert "3456" not in result.stdout
     assert await OptOut.count() == 1
     result = await survey_service("worker", "status", env={"DATABASE_URL": database_url})
     assert result.returncode == 0

@@ -1,8 +1,9 @@
 """The issue's "done when", end to end with the real worker command.
 
 A visit posted to the API, then `survey-service worker --once`: one line in
-the file backend whose link opens the survey; answering works once; the
-reminder is not sent after an answer; the phone number is gone afterwards.
+the file backend whose link opens the survey; answering works once, and
+afterwards the link is unknown; the reminder is not sent after an answer; the
+phone number was never stored readable and nothing of the link is left.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import re
 
 import pytest
 
+from survey_service.distribution.tables import OutboxMessage
+from survey_service.invitations.tables import RateCounter
+from survey_service.invitations.tokens import hash_token
 from survey_service.piccolo_app import APP_CONFIG
 
 from .clitools import survey_service, worker_env
@@ -51,9 +55,9 @@ async def test_visit_to_sms_to_one_answer_to_no_reminder_to_no_number(
         assert sms["to"] == "+4520123456" and sms["id"]
         link = re.search(r"http://survey\.test(/s/[A-Za-z0-9_-]{20})\b", sms["body"]).group(1)
         token = link.removeprefix("/s/")
-        # The worker's own output names the patient masked, never the link.
-        assert "+45 ****3456" in worker.stderr
-        assert "20123456" not in worker.stderr + worker.stdout
+        # The worker's own output has no digit of the number, and never the link.
+        assert "invitation #" in worker.stderr and "sent via file" in worker.stderr
+        assert "3456" not in worker.stderr + worker.stdout
         assert token not in worker.stderr + worker.stdout
 
         form_page = await client.get(link)
@@ -66,18 +70,18 @@ async def test_visit_to_sms_to_one_answer_to_no_reminder_to_no_number(
         }
         first = await client.post(link, data=answers, follow_redirects=False)
         assert first.status_code == 303
+        # An answered link leaves nothing behind, so it is simply unknown.
         second = await client.post(link, data=answers, follow_redirects=False)
-        assert second.status_code == 409
+        assert second.status_code == 404
 
     dump = await database_dump()
-    assert "+4520123456" in dump  # kept only because a reminder is still pending
-    assert token not in dump  # never stored readable
+    assert "20123456" not in dump  # sealed while it was kept, and gone with the answer
+    assert token not in dump and hash_token(token) not in dump
+    assert await OutboxMessage.count() == 0  # the pending reminder went with the answer
 
     clinic.clock.advance(days=4)
     report = await clinic.worker().run_once()
-    assert report.swept.reminders_cancelled == 1 and report.sent == 0
+    assert report.claimed == 0 and report.sent == 0
     assert len(clinic.sent()) == 1  # no reminder after the answer
-
-    dump = await database_dump()
-    assert "20123456" not in dump
-    assert token not in dump
+    [counts] = await RateCounter.objects()
+    assert (counts.invited, counts.sent, counts.answered) == (1, 1, 1)

@@ -11,21 +11,24 @@ from survey_service.distribution.intake import (
     INVITED,
     OPTED_OUT,
     REJECTED,
+    VisitOutcome,
     VisitProblems,
     parse_visit,
     register_visit,
     register_visits,
 )
+from survey_service.distribution.keys import phone_keys
 from survey_service.distribution.optout import opt_out_phone
-from survey_service.distribution.phones import phone_key
-from survey_service.distribution.sealing import unseal_token
-from survey_service.distribution.tables import OutboxMessage, SmsContact
-from survey_service.invitations.tables import Invitation
+from survey_service.distribution.phones import dedup_key, opt_out_key, phone_digest
+from survey_service.distribution.sealing import open_phone, unseal_token
+from survey_service.distribution.tables import OutboxMessage, SmsContact, SmsDedup
+from survey_service.invitations.tables import Invitation, RateCounter
 from survey_service.invitations.tokens import hash_token
 
 pytestmark = pytest.mark.anyio
 
 TODAY = dt.date(2026, 11, 23)
+DUPLICATE_OUTCOME = VisitOutcome(DUPLICATE)
 
 
 def test_parse_names_every_bad_field():
@@ -77,12 +80,28 @@ def test_a_good_visit_is_normalised():
 async def test_a_visit_writes_invitation_contact_and_message_together(clinic):
     outcome = await clinic.visit()
     assert outcome.status == INVITED
-    invitation = await Invitation.objects().where(Invitation.id == outcome.invitation_id).first()
-    assert invitation.channel == "sms" and invitation.used is False
+    [invitation] = await Invitation.objects()
+    assert invitation.channel == "sms"
     assert invitation.visit_date == clinic.today()
     contact = await SmsContact.objects().where(SmsContact.invitation == invitation.id).first()
-    assert contact.phone == "+4520123456"
-    assert contact.phone_key == phone_key("+4520123456", clinic.settings.secret_key)
+    # The number only sealed, under PHONE_KEYS and bound to its invitation.
+    assert "20123456" not in contact.phone_sealed
+    keys = phone_keys(clinic.settings)
+    assert open_phone(contact.phone_sealed, invitation.id, keys) == "+4520123456"
+    digest = phone_digest("+4520123456", clinic.settings)
+    assert contact.opt_out_key == opt_out_key(digest)
+    [window] = await SmsDedup.objects()
+    assert window.key == dedup_key(digest, clinic.practice.code)
+    assert (window.first_day, window.last_day) == (
+        clinic.today() - dt.timedelta(days=13),
+        clinic.today() + dt.timedelta(days=13),
+    )
+    [counter] = await RateCounter.objects()
+    assert (counter.month, counter.channel, counter.invited) == (
+        clinic.today().isoformat()[:7],
+        "sms",
+        1,
+    )
     token = unseal_token(contact.sealed_token, invitation.id, clinic.settings.secret_key)
     assert hash_token(token) == invitation.token_hash  # the sealed token is the link's
     [message] = await OutboxMessage.objects()
@@ -106,9 +125,9 @@ async def test_language_defaults_by_country(clinic):
 
 
 async def test_several_visits_in_the_window_invite_once(clinic):
-    first = await clinic.visit()
+    await clinic.visit()
     again = await clinic.visit("20 12 34 56")  # same number, other spelling
-    assert again.status == DUPLICATE and again.invitation_id == first.invitation_id
+    assert again == DUPLICATE_OUTCOME  # no id of the earlier invitation: nothing to match
     assert await Invitation.count() == 1 and await OutboxMessage.count() == 1
     # Another practice asks about its own visit: not a duplicate.
     visit = parse_visit(
@@ -135,9 +154,9 @@ async def test_dedup_can_be_switched_off(clinic):
 
 
 async def test_an_opted_out_number_is_not_invited(clinic):
-    await opt_out_phone("+4520123456", clinic.settings.secret_key, clinic.clock())
+    await opt_out_phone("+4520123456", clinic.settings, clinic.clock())
     outcome = await clinic.visit()
-    assert outcome.status == OPTED_OUT and outcome.invitation_id is None
+    assert outcome.status == OPTED_OUT
     assert await Invitation.count() == 0 and await OutboxMessage.count() == 0
 
 
@@ -170,3 +189,19 @@ async def test_a_failure_inside_the_transaction_leaves_nothing_behind(clinic, mo
     assert await Invitation.count() == 0
     assert await SmsContact.count() == 0
     assert await OutboxMessage.count() == 0
+    assert await SmsDedup.count() == 0 and await RateCounter.count() == 0
+
+
+async def test_the_duplicate_window_ends_and_is_forgotten(clinic):
+    from survey_service.distribution.housekeeping import sweep
+
+    clinic.settings_with(sms_dedup_days=3)
+    await clinic.visit()
+    clinic.clock.advance(days=2)
+    assert (await clinic.visit()).status == DUPLICATE  # 2 days apart
+    await sweep(clinic.clock(), clinic.settings)
+    assert await SmsDedup.count() == 1  # its last day (visit + 2) is today
+    clinic.clock.advance(days=1)
+    await sweep(clinic.clock(), clinic.settings)
+    assert await SmsDedup.count() == 0
+    assert (await clinic.visit()).status == INVITED

@@ -18,8 +18,11 @@ from survey_service.distribution.gateways import (
     PermanentGatewayError,
     TransientGatewayError,
 )
+from survey_service.distribution.keys import phone_keys
+from survey_service.distribution.sealing import open_phone
 from survey_service.distribution.tables import OutboxMessage, SmsContact
 from survey_service.distribution.worker import RunReport
+from survey_service.invitations.tables import Invitation, RateCounter
 from survey_service.responses.service import record_response
 
 from .fakes import ScriptedGateway
@@ -41,7 +44,9 @@ async def test_a_killed_workers_message_is_sent_after_its_lease(clinic):
     gateway_a = ScriptedGateway()
     worker_a = clinic.worker(gateway_a)
     details = await worker_a._details([held])
-    phone = details[held.invitation_id].phone
+    phone = open_phone(
+        details[held.invitation_id].phone_sealed, held.invitation_id, phone_keys(clinic.settings)
+    )
     # What A got out before dying:
     await gateway_a.send(OutgoingSms(held.id, phone, "body", held.idempotency_key, held.kind))
     # Within the lease nobody else may take it...
@@ -74,7 +79,7 @@ async def test_concurrent_claims_never_share_a_message(clinic):
 async def test_postgres_claims_skip_rows_another_worker_holds(clinic, backend):
     if backend == "sqlite":
         pytest.skip("SQLite runs one worker: its write lock serialises claims instead")
-    from survey_service import piccolo_conf
+    from survey_service.db import piccolo_conf
 
     clinic.settings_with(sms_dedup_days=0)
     for n in range(6):
@@ -112,13 +117,17 @@ async def test_failures_back_off_exponentially_then_dead_letter(clinic):
             clinic.clock.advance(seconds=delay)
     assert row.status == "dead" and row.last_error == "gatewayapi: HTTP 503"
     assert len(failing.calls) == 4
+    [counter] = await RateCounter.objects()
+    assert (counter.sent, counter.failed) == (0, 1)  # a dead letter counts as failed
     # Dead letters keep the number until the link expires, so they can be requeued.
     contact = await SmsContact.objects().first()
-    assert contact.phone is not None
+    assert contact.phone_sealed is not None
     assert await housekeeping.requeue_dead(clinic.clock()) == 1
     ok = clinic.worker(ScriptedGateway())
     assert (await ok.run_once()).sent == 1
-    assert (await SmsContact.objects().first()).phone is None
+    assert (await SmsContact.objects().first()).phone_sealed is None
+    [counter] = await RateCounter.objects()
+    assert (counter.sent, counter.failed) == (1, 0)
 
 
 async def test_a_refused_message_is_dead_at_once(clinic):
@@ -169,31 +178,31 @@ async def test_number_is_erased_after_the_last_message(clinic):
     await clinic.visit()
     await clinic.worker().run_once()  # no reminders configured: the invitation is the last
     contact = await SmsContact.objects().first()
-    assert contact.phone is None and contact.sealed_token is None
-    assert contact.erased_at == clinic.clock()
-    assert contact.phone_key is not None  # kept for the duplicate window and opt-out
+    assert contact.phone_sealed is None and contact.sealed_token is None
+    assert contact.opt_out_key is not None  # the stop link works while the link lives
 
 
-async def test_expired_links_are_not_sent_and_their_numbers_go(clinic):
+async def test_expired_links_are_not_sent_and_leave_only_a_count(clinic):
     await clinic.visit()
     clinic.clock.advance(days=clinic.settings.token_days, seconds=1)
     worker = clinic.worker(ScriptedGateway())
     report = await worker.run_once()
-    assert report.swept.expired_cancelled == 1 and report.sent == 0
-    assert (await message_row()).status == "cancelled"
-    assert (await SmsContact.objects().first()).phone is None
+    assert report.swept.expired == 1 and report.sent == 0
+    assert await OutboxMessage.count() == 0
+    assert await SmsContact.count() == 0 and await Invitation.count() == 0
+    [counter] = await RateCounter.objects()
+    assert (counter.invited, counter.sent, counter.expired) == (1, 0, 1)
 
 
-async def test_keyed_hash_is_forgotten_after_expiry_and_window(clinic):
-    clinic.settings_with(sms_dedup_days=20)  # the window outlasts the 14-day link
+async def test_an_expired_dead_letter_goes_with_its_link(clinic):
     await clinic.visit()
-    worker = clinic.worker(ScriptedGateway())
-    await worker.run_once()
-    clinic.clock.advance(days=15)  # link expired, window still open
-    assert (await housekeeping.sweep(clinic.clock(), clinic.settings)).keys_cleared == 0
-    clinic.clock.advance(days=6)  # 21 days after the visit
-    assert (await housekeeping.sweep(clinic.clock(), clinic.settings)).keys_cleared == 1
-    assert (await SmsContact.objects().first()).phone_key is None
+    await clinic.worker(ScriptedGateway(PermanentGatewayError("gatewayapi: HTTP 400"))).run_once()
+    assert (await SmsContact.objects().first()).phone_sealed is not None  # for a requeue
+    clinic.clock.advance(days=clinic.settings.token_days, seconds=1)
+    assert (await housekeeping.sweep(clinic.clock(), clinic.settings)).expired == 1
+    assert await SmsContact.count() == 0 and await OutboxMessage.count() == 0
+    [counter] = await RateCounter.objects()
+    assert (counter.failed, counter.expired) == (1, 1)
 
 
 async def test_quiet_hours_hold_messages_until_morning(clinic):
@@ -220,13 +229,14 @@ async def test_reminder_goes_only_to_unanswered_links_and_only_once(clinic):
     await clinic.worker().run_once()
     first = clinic.sent()
     assert [m["kind"] for m in first] == ["invitation", "invitation"]
-    assert await SmsContact.count().where(SmsContact.phone.is_not_null()) == 2  # reminders due
-    # The first patient answers.
+    assert await SmsContact.count().where(SmsContact.phone_sealed.is_not_null()) == 2
+    # The first patient answers: the reminder row goes with the answer.
     token = first[0]["body"].split("/s/")[1].split()[0]
     await record_response(token, {"mini.listened": "5"}, "da")
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "reminder") == 1
     clinic.clock.advance(days=3)
     report = await clinic.worker().run_once()
-    assert report.swept.reminders_cancelled == 1 and report.sent == 1
+    assert report.sent == 1
     reminders = clinic.sent()[2:]
     assert len(reminders) == 1 and reminders[0]["kind"] == "reminder"
     assert reminders[0]["to"] == first[1]["to"]
@@ -235,12 +245,10 @@ async def test_reminder_goes_only_to_unanswered_links_and_only_once(clinic):
     clinic.clock.advance(days=5)
     assert (await clinic.worker().run_once()).claimed == 0
     assert len(clinic.sent()) == 3
-    assert await SmsContact.count().where(SmsContact.phone.is_not_null()) == 0
+    assert await SmsContact.count().where(SmsContact.phone_sealed.is_not_null()) == 0
     kinds = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.status)
     assert sorted((k["kind"], k["status"]) for k in kinds) == [
         ("invitation", "sent"),
-        ("invitation", "sent"),
-        ("reminder", "cancelled"),
         ("reminder", "sent"),
     ]
 
@@ -255,10 +263,33 @@ async def test_an_answer_arriving_while_the_reminder_is_claimed_stops_it(clinic)
     await record_response(token, {"mini.listened": "5"}, "da")
     report = RunReport()
     await clinic.worker().process([held], report)
-    assert report.cancelled == 1 and len(clinic.sent()) == 1
-    assert (await OutboxMessage.objects().where(OutboxMessage.kind == "reminder"))[
-        0
-    ].last_error == "answered"
+    # The claimed row vanished with the answer: not sent, not an error.
+    assert (report.gone, report.sent, report.cancelled, report.lost_leases) == (1, 0, 0, 0)
+    assert len(clinic.sent()) == 1
+    assert await OutboxMessage.count() == 0
+
+
+async def test_an_answer_arriving_while_the_gateway_sends_leaves_no_reminder(clinic):
+    """The row vanishes between the worker's last check and its finish."""
+    clinic.settings_with(sms_reminder_days=3)
+    await clinic.visit()
+
+    class AnsweringGateway(ScriptedGateway):
+        async def send(self, sms: OutgoingSms) -> str:
+            provider_id = await super().send(sms)
+            # The patient answers the instant the SMS arrives.
+            token = sms.body.split("/s/")[1].split()[0]
+            await record_response(token, {"mini.listened": "4"}, "da")
+            return provider_id
+
+    report = await clinic.worker(AnsweringGateway()).run_once()
+    assert (report.gone, report.sent, report.lost_leases) == (1, 0, 0)
+    # No reminder was created, so none can ever be sent.
+    assert await OutboxMessage.count() == 0
+    clinic.clock.advance(days=4)
+    assert (await clinic.worker().run_once()).claimed == 0
+    [counter] = await RateCounter.objects()
+    assert (counter.invited, counter.sent, counter.answered) == (1, 1, 1)
 
 
 async def test_after_a_timeout_the_delivery_report_settles_it_instead_of_a_resend(clinic):

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from survey_service.distribution.tables import OptOut, OutboxMessage, SmsContact
-from survey_service.invitations.tables import Invitation
+from survey_service.invitations.tables import Invitation, RateCounter
+from survey_service.responses.service import record_response
 from survey_service.responses.tables import Answer, Response
 
 pytestmark = pytest.mark.anyio
@@ -43,8 +44,11 @@ async def test_poster_answers_are_stored_as_channel_poster_without_an_invitation
     responses = await Response.select()
     assert len(responses) == 2
     assert {r["channel"] for r in responses} == {"poster"}
-    assert {str(r["visit_date"]) for r in responses} == {clinic.today().isoformat()}
+    # The month of the answer, never its day (the poster has no visit date).
+    assert {r["visit_month"] for r in responses} == {clinic.today().isoformat()[:7]}
     assert await Invitation.count() == 0
+    [counter] = await RateCounter.objects()
+    assert (counter.channel, counter.answered, counter.invited) == ("poster", 2, 0)
     assert await Answer.count().where(Answer.item_id == "mini.listened") == 2
 
 
@@ -97,7 +101,9 @@ async def test_opt_out_link_stops_everything_for_that_number(clinic, app_client)
     assert await OptOut.count() == 1
     reminder = await OutboxMessage.objects().where(OutboxMessage.kind == "reminder").first()
     assert (reminder.status, reminder.last_error) == ("cancelled", "opted out")
-    assert (await SmsContact.objects().first()).phone is None
+    assert (await SmsContact.objects().first()).phone_sealed is None
+    [counter] = await RateCounter.objects()
+    assert (counter.sent, counter.opted_out) == (1, 1)
     # A later visit of the same number is not invited.
     clinic.settings_with(sms_dedup_days=0)
     assert (await clinic.visit()).status == "opted_out"
@@ -128,3 +134,15 @@ async def test_the_opt_out_link_is_no_side_door_for_guessing_tokens(clinic, app_
         ]
     assert statuses[: guard.limit] == [404] * guard.limit
     assert statuses[guard.limit :] == [429] * 5
+
+
+async def test_the_stop_link_of_an_answered_survey_is_unknown(clinic, app_client):
+    """Nothing connects an answered link to its number any more, by design."""
+    await clinic.visit()
+    await clinic.worker().run_once()
+    [sms] = clinic.sent()
+    token = sms["body"].split("/s/")[1].split()[0]
+    await record_response(token, {"mini.listened": "4"}, "da")
+    async with app_client(clinic.settings) as client:
+        assert (await client.get(f"/s/{token}/stop")).status_code == 404
+        assert (await client.get(f"/s/{token}")).status_code == 404

@@ -1,4 +1,4 @@
-"""Small parts: CSV reading, the rate limiter, delivery-report signatures."""
+"""Small parts: CSV reading, delivery-report signatures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from survey_service.distribution.csvfile import CsvError, read_visits
 from survey_service.distribution.delivery import SignatureError, sign_jwt, verify_jwt
-from survey_service.distribution.ratelimit import SlidingWindowLimiter
 
 
 def test_csv_with_comma_and_english_headers(tmp_path):
@@ -33,20 +32,6 @@ def test_csv_refusals_name_the_problem(tmp_path):
         read_visits(path, "P1")
     with pytest.raises(CsvError, match="cannot read"):
         read_visits(tmp_path / "missing.csv", "P1")
-
-
-def test_limiter_allows_the_limit_per_key_within_the_window():
-    now = [0.0]
-    limiter = SlidingWindowLimiter(2, 60, clock=lambda: now[0])
-    assert [limiter.hit("P1", "a") for _ in range(3)] == [True, True, False]
-    assert limiter.hit("P1", "b") and limiter.hit("P2", "a")
-    now[0] = 59.9
-    assert not limiter.hit("P1", "a")
-    now[0] = 60.1
-    assert limiter.hit("P1", "a")
-    now[0] = 1000
-    limiter.hit("P9", "z")
-    assert len(limiter._hits) == 1  # old clients forgotten
 
 
 def test_jwt_is_checked_strictly():

@@ -90,8 +90,9 @@ def test_patient_answers_on_a_phone_without_javascript(demo, phone):
     assert "Tak for dine svar" in page.content()
     page.screenshot(path=str(SHOTS / "thanks-da.png"))
 
+    # Nothing of an answered link is kept, so it gets the neutral "cannot be used" page.
     page.goto(link)
-    assert "allerede besvaret" in page.content()
+    assert "allerede være brugt" in page.content()
 
 
 def test_problems_are_shown_next_to_questions_in_english(demo, phone):
@@ -128,3 +129,24 @@ def test_front_page(demo, phone):
     phone.goto(base + "/")
     assert "Prøv det" in phone.content()
     phone.screenshot(path=str(SHOTS / "front-da.png"), full_page=True)
+
+
+def test_api_documentation_renders_offline_under_the_csp(demo, phone):
+    """/schema draws its operations from the app's own files; nothing is blocked."""
+    base, _links = demo
+    browser = phone.context.browser  # the same Chromium, with scripts on this time
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+    page.goto(base + "/schema")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    operations = page.locator(".opblock-summary-path").all_inner_texts()
+    page.screenshot(path=str(SHOTS / "api-docs.png"))
+    context.close()
+    assert any("/api/v1/responses" in o for o in operations), operations
+    assert any("/api/v1/visits" in o for o in operations), operations
+    assert not problems, problems  # a CSP violation is reported as a console error
+    assert not outside, outside

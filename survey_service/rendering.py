@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.response import Template
 
-from survey_service.web.i18n import LANGUAGES, language_info, translations
+from survey_service.i18n import LANGUAGES, language_info, translations
 
 
 def text_in(texts: Mapping[str, str] | None, language: str) -> str:

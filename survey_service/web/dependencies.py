@@ -1,0 +1,105 @@
+"""What handlers are given (Litestar ``Provide``), so none reads ``app.state`` itself.
+
+- ``settings``: the one :class:`~survey_service.settings.Settings` of this app;
+- ``published``: the catalogue bound to its database ids;
+- ``patient_language``: the patient's language preference for this request;
+- ``guard``: the link-guess guard bound to this request's client;
+- ``questions``: the cache of blank question lists;
+- ``demo_links``: the survey links the demo printed (empty otherwise).
+
+The current user joins them when accounts come.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from survey_service.i18n import choose_language
+from survey_service.questionnaires.published import PublishedCatalogue
+from survey_service.settings import Settings
+from survey_service.web.guard import BoundGuard, LinkGuard
+from survey_service.web.question_cache import QuestionCache
+
+__all__ = ["LanguagePreference", "dependencies", "request_language"]
+
+
+@dataclass
+class LanguagePreference:
+    """The patient's explicit choice and browser languages; the invitation adds its own."""
+
+    explicit: str | None
+    accept_language: str | None
+    request: Request
+
+    def choose(self, invitation: str | None = None) -> str:
+        """The language to show, remembered so that error pages speak it too."""
+        language = choose_language(self.explicit, invitation, self.accept_language)
+        self.request.state.language = language
+        return language
+
+
+def request_language(request: Request) -> str:
+    """The language already chosen for this request, else from its URL and headers."""
+    chosen = request.state.get("language") if hasattr(request, "state") else None
+    if isinstance(chosen, str):
+        return chosen
+    return choose_language(
+        request.query_params.get("lang"), None, request.headers.get("accept-language")
+    )
+
+
+async def _language(request: Request) -> LanguagePreference:
+    explicit = request.query_params.get("lang")
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        # The visible switch on a form page posts the choice as ``_lang``.
+        form = await request.form()
+        posted = form.get("_lang")
+        explicit = posted if isinstance(posted, str) and posted else explicit
+    preference = LanguagePreference(explicit, request.headers.get("accept-language"), request)
+    preference.choose()  # until the invitation's language is known
+    return preference
+
+
+def _settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def _published(state: State) -> PublishedCatalogue:
+    published: PublishedCatalogue = state.published
+    return published
+
+
+def _guard(request: Request, state: State) -> BoundGuard:
+    link_guard: LinkGuard = state.link_guard
+    return BoundGuard(link_guard, request)
+
+
+def _questions(state: State) -> QuestionCache:
+    cache: QuestionCache = state.question_cache
+    return cache
+
+
+def _demo_links(state: State) -> list[dict[str, str]]:
+    links: list[dict[str, str]] = state.get("demo_links", [])
+    return links
+
+
+def dependencies() -> dict[str, Provide]:
+    return {
+        "settings": Provide(_settings, sync_to_thread=False),
+        "published": Provide(_published, sync_to_thread=False),
+        # Not "language": a dependency must not share a name with a body field
+        # (Litestar would report a bad field as a 500, blaming the dependency).
+        "patient_language": Provide(_language),
+        "guard": Provide(_guard, sync_to_thread=False),
+        "questions": Provide(_questions, sync_to_thread=False),
+        "demo_links": Provide(_demo_links, sync_to_thread=False),
+    }

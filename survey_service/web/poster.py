@@ -1,0 +1,78 @@
+"""The QR poster's page (``/p/<practice code>``): anyone in the waiting room may answer.
+
+The poster link is not single-use, so answers are limited per client and hour
+(``POSTER_ANSWERS_PER_HOUR``) in the app's shared counter store (memory, or
+Redis when several app processes run). The answer is stored with channel
+``poster`` and the month of today.
+"""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+
+from survey_service.questionnaires.published import PublishedCatalogue
+from survey_service.responses.answering import InvalidAnswers, answer, open_poster
+from survey_service.settings import Settings
+from survey_service.web.dependencies import LanguagePreference
+from survey_service.web.guard import BoundGuard
+from survey_service.web.question_cache import QuestionCache
+from survey_service.web.survey_page import form_answers, survey_page
+
+POSTER_WINDOW_SECONDS = 3600
+
+
+class PosterController(Controller):
+    path = "/p"
+    include_in_schema = False
+
+    @get("/{code:str}")
+    async def show(
+        self,
+        code: str,
+        published: PublishedCatalogue,
+        patient_language: LanguagePreference,
+        questions: QuestionCache,
+    ) -> Template:
+        entry = await open_poster(code, published)
+        return survey_page(entry, patient_language.choose(), f"/p/{code}", questions)
+
+    @post("/{code:str}", status_code=HTTP_303_SEE_OTHER)
+    async def submit(
+        self,
+        request: Request,
+        code: str,
+        published: PublishedCatalogue,
+        patient_language: LanguagePreference,
+        questions: QuestionCache,
+        guard: BoundGuard,
+        settings: Settings,
+    ) -> Template | Redirect:
+        entry = await open_poster(code, published)
+        chosen = patient_language.choose()
+
+        async def allowed() -> bool:
+            key = f"poster:{code}:{guard.guard.client_key(request)}"
+            count = await guard.guard.store.add(key, POSTER_WINDOW_SECONDS)
+            return count <= settings.poster_answers_per_hour
+
+        try:
+            await answer(
+                entry,
+                form_answers(await request.form()),
+                chosen,
+                reject_unknown=False,
+                poster_allowed=allowed,
+            )
+        except InvalidAnswers as invalid:
+            return survey_page(
+                entry,
+                chosen,
+                f"/p/{code}",
+                questions,
+                invalid.kept,
+                invalid.errors or {},
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return Redirect(f"/thanks?lang={chosen}", status_code=HTTP_303_SEE_OTHER)
