@@ -20,14 +20,14 @@ import re
 import secrets
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from survey_service.localtime import QuietHoursError, parse_quiet_hours
 
-__all__ = ["Settings", "SettingsError", "load_settings", "settings_table"]
+__all__ = ["Settings", "SettingsError", "kept_secret", "load_settings", "settings_table"]
 
 
 class SettingsError(ValueError):
@@ -293,20 +293,28 @@ def _check(settings: Settings) -> None:
 
 def _stored_secret(data_dir: Path) -> str:
     """A per-installation random key, created on first use (mode 600)."""
-    path = data_dir / "secret_key"
+    return kept_secret(data_dir / "secret_key", lambda: secrets.token_hex(32))
+
+
+def kept_secret(path: Path, make: Callable[[], str]) -> str:
+    """A generated secret kept in ``path``: made once (mode 600), then read back.
+
+    For installations that did not configure a key (the demo): restarts and
+    several processes then agree on it without anyone writing it down.
+    """
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process created it first: use theirs
         return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+        fh.write(value)
+    return value
 
 
 def settings_table() -> str:

@@ -18,13 +18,10 @@ must be given the same keys explicitly.
 from __future__ import annotations
 
 import base64
-import os
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from survey_service.settings import Settings
+from survey_service.settings import Settings, kept_secret
 
 PHONE_KEYS_FILE = "phone_keys"
 PHONE_HASH_KEY_FILE = "phone_hash_key"
@@ -51,11 +48,11 @@ def phone_keys(settings: Settings) -> PhoneKeys:
     found = _cache.get(cache_key)
     if found is not None:
         return found
-    spec = settings.phone_keys.strip() or _stored(
+    spec = settings.phone_keys.strip() or kept_secret(
         settings.data_directory / PHONE_KEYS_FILE,
         lambda: f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
     )
-    hash_key = settings.phone_hash_key or _stored(
+    hash_key = settings.phone_hash_key or kept_secret(
         settings.data_directory / PHONE_HASH_KEY_FILE, lambda: secrets.token_urlsafe(48)
     )
     ring: dict[str, bytes] = {}
@@ -69,20 +66,3 @@ def phone_keys(settings: Settings) -> PhoneKeys:
     keys = PhoneKeys(primary=primary, ring=ring, hash_key=hash_key.encode())
     _cache[cache_key] = keys
     return keys
-
-
-def _stored(path: Path, make: Callable[[], str]) -> str:
-    """A generated value kept in ``path`` (created once, mode 600)."""
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = make()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(value)
-    return value
