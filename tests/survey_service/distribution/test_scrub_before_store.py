@@ -5,6 +5,7 @@ comment is never written, so it is in no table and (SQLite) not in the file."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -51,16 +52,10 @@ async def test_comments_are_scrubbed_on_every_path(clinic, app_client, survey_to
         assert "[CPR]" in value and "[PHONE]" in value and "Tak for sidst." in value
         assert not any(raw in value for raw in RAW), value
     if backend == "sqlite":
-        path = db.removeprefix("sqlite:///")
-        files = [path, path + "-wal"]
-        data = b"".join(open(f, "rb").read() for f in files if _exists(f))
+        path = Path(db.removeprefix("sqlite:///"))
+        files = [path, path.with_name(path.name + "-wal")]
+        data = b"".join(f.read_bytes() for f in files if f.exists())
         assert not any(raw.encode() in data for raw in RAW)
-
-
-def _exists(path: str) -> bool:
-    import os
-
-    return os.path.exists(path)
 
 
 @pytest.fixture
