@@ -4,11 +4,19 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from survey_service.accounts.tables import (
+    AuditEvent,
+    LoginThrottle,
+    Membership,
+    User,
+    UserSession,
+)
 from survey_service.distribution.tables import OptOut, OutboxMessage, SmsContact, SmsDedup
 from survey_service.invitations.tables import Invitation, RateCounter
 from survey_service.practices.tables import Practice
 from survey_service.questionnaires.tables import QuestionnaireVersion
 from survey_service.responses.tables import Answer, Response
+from survey_service.results.tables import ReportRate, ReportRevision, ReportUnit
 
 APP_CONFIG = AppConfig(
     app_name="survey",
@@ -24,6 +32,14 @@ APP_CONFIG = AppConfig(
         OptOut,
         SmsDedup,
         RateCounter,
+        User,
+        Membership,
+        UserSession,
+        LoginThrottle,
+        AuditEvent,
+        ReportRevision,
+        ReportUnit,
+        ReportRate,
     ],
     migration_dependencies=[],
     commands=[],

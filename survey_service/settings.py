@@ -92,13 +92,27 @@ class Settings:
         "REDIS_URL",
         "",
         "Redis for counters shared by several app processes (link-guess guard, "
-        "poster limit); empty: counters in process memory.",
+        "poster limit) and for login sessions; empty: counters in process memory, "
+        "sessions in the database.",
     )
     poster_answers_per_hour: int = _setting(
         "POSTER_ANSWERS_PER_HOUR",
         6,
         "Answers one client may send through a practice's QR poster per hour "
         "(the poster link is not single-use).",
+    )
+
+    # --- accounts: staff logins (see docs/accounts.md) ---
+
+    session_idle_minutes: int = _setting(
+        "SESSION_IDLE_MINUTES",
+        30,
+        "A login session ends after this many minutes without a request.",
+    )
+    session_max_hours: int = _setting(
+        "SESSION_MAX_HOURS",
+        12,
+        "A login session ends this many hours after the login, however busy.",
     )
 
     # --- distribution: SMS and QR invitations (see docs/distribution.md) ---
@@ -179,6 +193,12 @@ class Settings:
         "",
         "Secret of the delivery-status webhook's JWT (`X-Gwapi-Signature`); "
         "empty: the webhook answers 404.",
+    )
+    results_release_delay_days: int = _setting(
+        "RESULTS_RELEASE_DELAY_DAYS",
+        0,
+        "Days after a period ends before its results may be released "
+        "(`survey-service report release`); late answers still arrive meanwhile.",
     )
 
     #: names of the variables that were set in the environment (not defaults)
@@ -269,6 +289,8 @@ def _check(settings: Settings) -> None:
         ("SMS_BATCH_SIZE", settings.sms_batch_size),
         ("SMS_MAX_ATTEMPTS", settings.sms_max_attempts),
         ("SMS_TIMEOUT_SECONDS", settings.sms_timeout_seconds),
+        ("SESSION_IDLE_MINUTES", settings.session_idle_minutes),
+        ("SESSION_MAX_HOURS", settings.session_max_hours),
     ):
         if value <= 0:
             raise SettingsError(f"{name} must be more than 0, got {value}")

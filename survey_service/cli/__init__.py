@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import click
 
+from survey_service.cli.audit import audit
 from survey_service.cli.database import db
 from survey_service.cli.i18n import i18n
 from survey_service.cli.practices import practice
 from survey_service.cli.qr import qr
 from survey_service.cli.questionnaires import questionnaires
+from survey_service.cli.report import report
+from survey_service.cli.responses import responses
 from survey_service.cli.server import demo, serve
+from survey_service.cli.users import user
 from survey_service.cli.visits import visits
 from survey_service.cli.worker import worker
 from survey_service.cli_analyse import analyse
@@ -36,6 +40,10 @@ main.add_command(demo)
 main.add_command(visits)
 main.add_command(worker)
 main.add_command(qr)
+main.add_command(user)
+main.add_command(audit)
+main.add_command(responses)
+main.add_command(report)
 
 main.add_command(analyse)
 

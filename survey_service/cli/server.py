@@ -235,6 +235,14 @@ def demo(host: str, port: int, links: int) -> None:
             f"Waiting-room poster survey of {postered.code}: {poster_url(base, postered.code)}"
         )
     click.echo(f"API documentation: {base}/schema   OpenAPI: {base}/schema/openapi.json")
+    if summary.periods:
+        click.echo(
+            f"Feedback released for {', '.join(summary.periods)}: log in at {base}/login, "
+            f"then {base}/feedback/L1001"
+        )
+    click.echo("Demo accounts (DEMO ONLY: never use these passwords anywhere else):")
+    for email, role, password in summary.accounts:
+        click.echo(f"  {role:12} {email:26} password: {password}")
     click.echo(
         f"SMS ({worker.gateway.name}) are sent from this process. To see one: "
         "SMS_DELAY_MINUTES=0 SMS_QUIET_HOURS= survey-service visits import FILE.csv "

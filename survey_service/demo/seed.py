@@ -9,6 +9,7 @@ import numpy as np
 
 from survey_service.db import write_transaction
 from survey_service.demo.answers import answer_all, patient
+from survey_service.demo.feedback import seed_accounts, seed_feedback
 from survey_service.demo.region import DEMO_UNITS
 from survey_service.invitations.service import issue_invitation
 from survey_service.practices.service import add_practice
@@ -27,6 +28,9 @@ class SeedSummary:
     seeded: bool = False
     #: (label, raw token) of fresh survey links, for the console and the front page
     links: list[tuple[str, str]] = field(default_factory=list)
+    #: released feedback periods, and the demo accounts (email, role, password)
+    periods: list[str] = field(default_factory=list)
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 async def seed_demo(
@@ -43,6 +47,8 @@ async def seed_demo(
     summary.practices = await Practice.count()
     summary.responses = await Response.count()
     summary.links = await _fresh_links(catalogue, ids, links)
+    summary.periods = await seed_feedback(catalogue, dt.date.today())
+    summary.accounts = await seed_accounts()
     return summary
 
 

@@ -22,6 +22,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from survey_service import __version__
+from survey_service.accounts.sessions import SessionPolicy, Sessions, make_session_store
+from survey_service.accounts.throttle import Throttle
 from survey_service.db import is_postgres
 from survey_service.distribution.controllers import DistributionApi
 from survey_service.errors import ServiceError
@@ -29,6 +31,7 @@ from survey_service.questionnaires.loader import Catalogue, load_catalogue
 from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.questionnaires.sync import sync_catalogue
 from survey_service.settings import Settings, load_settings
+from survey_service.web.admin import audit_page
 from survey_service.web.api import ApiController
 from survey_service.web.api_docs import OfflineSwagger, assets_router
 from survey_service.web.dependencies import dependencies
@@ -39,14 +42,16 @@ from survey_service.web.errors import (
     service_error,
     unexpected,
 )
+from survey_service.web.feedback import FeedbackController
 from survey_service.web.guard import LinkGuard, RedisCounterStore, make_store
 from survey_service.web.health import health, ready
 from survey_service.web.home import home
+from survey_service.web.login import LoginController
 from survey_service.web.logs import access_log_middleware
 from survey_service.web.opt_out import OptOutController
 from survey_service.web.poster import PosterController
 from survey_service.web.question_cache import QuestionCache
-from survey_service.web.security import add_security_headers
+from survey_service.web.security import add_security_headers, check_origin
 from survey_service.web.survey import SurveyController, thanks
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +88,10 @@ def create_app(
     catalogue = catalogue or load_catalogue(settings=settings)
     published = PublishedCatalogue(catalogue)
     link_guard = link_guard or LinkGuard(make_store(settings.redis_url), secret=settings.secret_key)
+    sessions = Sessions(
+        make_session_store(settings.redis_url),
+        SessionPolicy.of(settings.session_idle_minutes, settings.session_max_hours),
+    )
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -100,6 +109,7 @@ def create_app(
                 await engine.close_connection_pool()
             if isinstance(link_guard.store, RedisCounterStore):
                 await link_guard.store.close()
+            await sessions.store.close()
 
     secure_cookies = settings.public_base_url.startswith("https://")
     return Litestar(
@@ -114,6 +124,9 @@ def create_app(
             DistributionApi,
             PosterController,
             OptOutController,
+            LoginController,
+            FeedbackController,
+            audit_page,
             create_static_files_router(
                 path="/static",
                 directories=[PACKAGE_DIR / "static"],
@@ -131,6 +144,8 @@ def create_app(
                 "settings": settings,
                 "link_guard": link_guard,
                 "question_cache": QuestionCache(PACKAGE_DIR / "templates"),
+                "sessions": sessions,
+                "throttle": Throttle(settings.secret_key),
             }
         ),
         template_config=TemplateConfig(
@@ -159,6 +174,7 @@ def create_app(
             Exception: unexpected,
         },
         before_send=[add_security_headers],
+        before_request=check_origin,
         middleware=[access_log_middleware],
         request_max_body_size=MAX_BODY_BYTES,
     )

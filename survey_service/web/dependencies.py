@@ -5,9 +5,10 @@
 - ``patient_language``: the patient's language preference for this request;
 - ``guard``: the link-guess guard bound to this request's client;
 - ``questions``: the cache of blank question lists;
-- ``demo_links``: the survey links the demo printed (empty otherwise).
-
-The current user joins them when accounts come.
+- ``demo_links``: the survey links the demo printed (empty otherwise);
+- ``current_user``: the logged-in :class:`~survey_service.accounts.tables.User`, or None
+  (handlers that need a role call :func:`require_role` on it);
+- ``sessions``: the login sessions (database or Redis) under the configured timeouts.
 """
 
 from __future__ import annotations
@@ -18,13 +19,24 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from survey_service.accounts.service import LoginRequired, get_user
+from survey_service.accounts.sessions import Sessions
+from survey_service.accounts.tables import User
+from survey_service.errors import NotAllowed
 from survey_service.i18n import choose_language
+from survey_service.localtime import utc_now
 from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.settings import Settings
 from survey_service.web.guard import BoundGuard, LinkGuard
 from survey_service.web.question_cache import QuestionCache
 
-__all__ = ["LanguagePreference", "dependencies", "request_language"]
+__all__ = [
+    "LanguagePreference",
+    "dependencies",
+    "request_language",
+    "require_role",
+    "session_cookie_name",
+]
 
 
 @dataclass
@@ -92,6 +104,37 @@ def _demo_links(state: State) -> list[dict[str, str]]:
     return links
 
 
+def session_cookie_name(settings: Settings) -> str:
+    # __Host- needs Secure, which needs HTTPS; plain-HTTP demos use the bare name.
+    return "__Host-session" if settings.public_base_url.startswith("https://") else "session"
+
+
+def _sessions(state: State) -> Sessions:
+    sessions: Sessions = state.sessions
+    return sessions
+
+
+async def _current_user(request: Request, state: State) -> User | None:
+    settings: Settings = state.settings
+    sessions: Sessions = state.sessions
+    session_id = request.cookies.get(session_cookie_name(settings), "")
+    user_id = await sessions.resolve(session_id, utc_now())
+    if user_id is None:
+        return None
+    user = await get_user(user_id)
+    # Disabling ends the sessions too; this covers a store that missed it.
+    return user if user is not None and user.active else None
+
+
+def require_role(user: User | None, *roles: str) -> User:
+    """``user`` when logged in with one of ``roles``; else 401 (a login redirect) or 403."""
+    if user is None:
+        raise LoginRequired()
+    if user.role not in roles:
+        raise NotAllowed(f"this page is for: {', '.join(roles)}")
+    return user
+
+
 def dependencies() -> dict[str, Provide]:
     return {
         "settings": Provide(_settings, sync_to_thread=False),
@@ -102,4 +145,6 @@ def dependencies() -> dict[str, Provide]:
         "guard": Provide(_guard, sync_to_thread=False),
         "questions": Provide(_questions, sync_to_thread=False),
         "demo_links": Provide(_demo_links, sync_to_thread=False),
+        "current_user": Provide(_current_user),
+        "sessions": Provide(_sessions, sync_to_thread=False),
     }

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from urllib.parse import urlencode
 
 import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
+from survey_service.accounts.service import LoginRequired
 from survey_service.errors import ServiceError
 from survey_service.i18n import translations
 from survey_service.rendering import page
@@ -64,7 +66,19 @@ def _json(status: int, code: str, detail: str, headers: dict[str, str], **more: 
     return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def login_redirect(request: Request) -> Response:
+    """303 to the login page, which comes back to this page (path and query only)."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
 def service_error(request: Request, exc: ServiceError) -> Response:
+    if isinstance(exc, LoginRequired) and not _is_api(request) and _wants_html(request):
+        return login_redirect(request)
     headers: dict[str, str] = {}
     if exc.retry_after is not None:
         headers["retry-after"] = str(exc.retry_after)
@@ -123,6 +137,8 @@ def link_problem_page(error: SurveyLinkError, language: str) -> Template:
 def _error_page(language: str, status: int, code: str = "") -> Template:
     _ = translations(language).gettext
     headings = {
+        401: _("Please log in"),
+        403: _("You cannot do this here"),
         404: _("Page not found"),
         405: _("This page cannot be used like that"),
         410: _("This survey is no longer offered"),

@@ -150,3 +150,31 @@ def test_api_documentation_renders_offline_under_the_csp(demo, phone):
     assert any("/api/v1/visits" in o for o in operations), operations
     assert not problems, problems  # a CSP violation is reported as a console error
     assert not outside, outside
+
+
+def test_practitioner_logs_in_reads_feedback_downloads_csv_and_prints(demo):
+    """The screenshot script in scripts/ walks the practitioner's path in Chromium."""
+    import csv
+    import subprocess
+    import sys
+
+    from survey_service.feedback.service import CSV_COLUMNS
+
+    base, _links = demo
+    script = Path(__file__).resolve().parents[3] / "scripts" / "feedback_screenshots.py"
+    out = SHOTS / "feedback"
+    result = subprocess.run(
+        [sys.executable, str(script), "--base", base, "--out", str(out), "--chromium", CHROMIUM],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    [downloaded] = out.glob("feedback-L1001-*.csv")
+    with downloaded.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) > 10
+    assert (out / "feedback-report.pdf").read_bytes().startswith(b"%PDF")
+    for name in ("feedback-da.png", "feedback-print.png", "feedback-phone-en.png"):
+        assert (out / name).stat().st_size > 10_000, name

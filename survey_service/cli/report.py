@@ -1,0 +1,63 @@
+"""``survey-service report``: build and release stored results (docs/results.md)."""
+
+from __future__ import annotations
+
+import click
+
+from survey_service.cli.common import fail, load_catalogue_or_fail, open_database, run
+from survey_service.errors import ServiceError
+
+__all__ = ["report"]
+
+
+@click.group()
+def report() -> None:
+    """Stored results per period: build a revision, release it."""
+
+
+@report.command("build")
+@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+def build(period: str, slug: str | None) -> None:
+    """Compute the results of a period and store them as a new revision."""
+    from survey_service.results.periods import parse_period
+    from survey_service.results.service import build_period
+
+    try:
+        parse_period(period)
+    except ServiceError as exc:
+        fail(exc.detail)
+    settings = open_database()
+    catalogue = load_catalogue_or_fail(settings)
+    try:
+        built = run(build_period(catalogue, period, slug))
+    except ServiceError as exc:
+        fail(exc.detail)
+    for one in built:
+        click.echo(
+            f"Built {one.questionnaire} {one.period} revision {one.revision}: "
+            f"{one.responses} response(s), {one.rows} unit result(s) (not released)."
+        )
+
+
+@report.command("release")
+@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+def release(period: str, slug: str | None) -> None:
+    """Release the newest revision of a period that has ended."""
+    from survey_service.results.periods import parse_period
+    from survey_service.results.service import release_period
+
+    try:
+        parse_period(period)
+    except ServiceError as exc:
+        fail(exc.detail)
+    settings = open_database()
+    try:
+        released = run(
+            release_period(period, delay_days=settings.results_release_delay_days, slug=slug)
+        )
+    except ServiceError as exc:
+        fail(exc.detail)
+    for questionnaire, revision in released:
+        click.echo(f"Released {questionnaire} {period} revision {revision}.")

@@ -1,0 +1,1 @@
+"""Results: reporting periods, response tables, stored report revisions."""

@@ -1,0 +1,349 @@
+"""Building, releasing and reading stored results (docs/results.md).
+
+Every number comes from :mod:`analysis`, computed on exactly the table
+``survey-service responses export --scored`` writes, so stored results equal
+``survey-service analyse adjust`` run on that export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analysis import MIN_UNIT_N, AnalysisError, AnalysisWarning, analyse_item, composite_score
+from survey_service.accounts.service import record_audit
+from survey_service.db import write_transaction
+from survey_service.errors import Conflict, NotFound
+from survey_service.invitations.counters import COUNTS
+from survey_service.invitations.tables import RateCounter
+from survey_service.localtime import local_today, utc_now
+from survey_service.practices.tables import Practice
+from survey_service.questionnaires.loader import Catalogue
+from survey_service.results.frame import (
+    CASEMIX_COLUMNS,
+    ResponseFrame,
+    published_versions,
+    read_frame,
+    scored_items,
+    top_box_item,
+)
+from survey_service.results.periods import Period, parse_period
+from survey_service.results.tables import ReportRate, ReportRevision, ReportUnit
+
+__all__ = [
+    "Built",
+    "NoAnswers",
+    "NotBuilt",
+    "NotEnded",
+    "adjusters_of",
+    "build_period",
+    "practice_results",
+    "release_period",
+    "released_periods",
+    "unit_rows",
+]
+
+#: Survey mode and language are adjusted for on every questionnaire (ANALYSIS_SPEC 2).
+ALWAYS_ADJUSTED = ("channel", "language")
+#: Domains that hold no experience results.
+NO_COMPOSITE = ("casemix", "comments")
+NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb")
+
+
+class NoAnswers(NotFound):
+    code = "no_answers"
+    default_detail = "period: no answers in this period"
+
+
+class NotBuilt(NotFound):
+    code = "not_built"
+    default_detail = "period: no results have been built for this period"
+
+
+class NotEnded(Conflict):
+    code = "period_not_ended"
+    default_detail = "period: the period has not ended yet"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one build stored."""
+
+    questionnaire: str
+    period: str
+    revision: int
+    responses: int
+    rows: int
+
+
+def adjusters_of(frame: ResponseFrame) -> list[str]:
+    """The questionnaire's patient-reported adjusters, then channel and language.
+
+    An adjuster nobody answered in the period (the questionnaire does not ask
+    it) is left out rather than imputed for every respondent: it could not
+    adjust anything and would only inflate the imputed count.
+    """
+    chosen = [
+        name
+        for name in frame.adjusters
+        if name in CASEMIX_COLUMNS and frame.codes[name].notna().any()
+    ]
+    return chosen + list(ALWAYS_ADJUSTED)
+
+
+def _number(value: Any) -> float | None:
+    return (
+        None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    )
+
+
+def unit_rows(frame: ResponseFrame) -> list[dict[str, Any]]:
+    """Per-unit rows of every scored item and every domain composite (not yet stored)."""
+    scored = frame.scored()
+    adjusters = adjusters_of(frame)
+    targets: list[tuple[str, str, pd.Series, pd.Series | None]] = []
+    by_domain: dict[str, list[str]] = {}
+    for item in scored_items(frame):
+        top = top_box_item(item)
+        codes = frame.codes[item.id]
+        targets.append((item.domain, item.id, scored[item.id], None if top is None else top(codes)))
+        if item.domain not in NO_COMPOSITE:
+            by_domain.setdefault(item.domain, []).append(item.id)
+    for domain, ids in by_domain.items():
+        targets.append((domain, "", composite_score(scored, ids, min_share=0.5), None))
+    rows: list[dict[str, Any]] = []
+    for domain, item_id, score, top in targets:
+        table = scored[["practice", *adjusters]].copy()
+        table["score"] = score
+        try:
+            with warnings.catch_warnings():
+                # Single-level adjusters are dropped by analysis; the same
+                # happens in `analyse adjust`, which prints the warning.
+                warnings.simplefilter("ignore", AnalysisWarning)
+                result = analyse_item(
+                    table, unit="practice", score="score", adjusters=adjusters, min_n=MIN_UNIT_N
+                )
+        except AnalysisError:
+            # Too few units or answers for a comparison: no result on this item.
+            continue
+        units = result.to_frame()
+        imputed = sum(result.casemix.n_imputed.values())
+        tops = None if top is None else (100.0 * top).groupby(scored["practice"]).mean()
+        for record in units.to_dict("records"):
+            suppressed = record["flag"] == "suppressed"
+            row = {
+                "practice": str(record["unit"]),
+                "domain": domain,
+                "item": item_id,
+                "n": int(record["n"]),
+                "flag": str(record["flag"]),
+                "suppressed": suppressed,
+                "imputed": imputed,
+                "top_box": None,
+            }
+            for name in NUMBERS:
+                row[name] = None if suppressed else _number(record[name])
+            if tops is not None and not suppressed:
+                row["top_box"] = _number(tops.get(record["unit"]))
+            rows.append(row)
+    return rows
+
+
+async def _rates(period: Period, practice_ids: Sequence[int]) -> list[dict[str, Any]]:
+    if not practice_ids:
+        return []
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in COUNTS)
+    months = ", ".join(["{}"] * len(period.months))
+    ids = ", ".join(["{}"] * len(practice_ids))
+    return await RateCounter.raw(
+        # Poster answers have no invitation: they would inflate the response rate.
+        f"SELECT practice, {sums} FROM rate_counter "
+        f"WHERE month IN ({months}) AND practice IN ({ids}) AND channel <> 'poster' "
+        "GROUP BY practice",
+        *period.months,
+        *practice_ids,
+    )
+
+
+async def build_period(
+    catalogue: Catalogue,
+    period_text: str,
+    slug: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+    actor: str = "cli",
+) -> list[Built]:
+    """Compute and store a NEW revision per questionnaire with answers in the period.
+
+    With ``slug`` only that questionnaire; without it, every published
+    questionnaire that has answers. Nothing is stored when there are none
+    (:class:`NoAnswers`).
+    """
+    period = parse_period(period_text)
+    if slug is not None:
+        published_versions(catalogue, slug)  # an unknown slug is refused first
+        slugs = [slug]
+    else:
+        slugs = sorted({q.slug for q in catalogue.questionnaires() if q.published})
+    frames = [await read_frame(catalogue, s, period) for s in slugs]
+    frames = [f for f in frames if len(f.codes)]
+    if not frames:
+        which = f"questionnaire {slug!r}" if slug else "any questionnaire"
+        raise NoAnswers(f"period: no answers to {which} in {period.label}")
+    built_at = now or dt.datetime.now(dt.UTC)
+    computed = [(frame, unit_rows(frame)) for frame in frames]
+    codes = sorted({row["practice"] for _, rows in computed for row in rows} | _codes(frames))
+    ids = {
+        row["code"]: row["id"]
+        for row in await Practice.select(Practice.id, Practice.code).where(
+            Practice.code.is_in(codes or [""])
+        )
+    }
+    done: list[Built] = []
+    async with write_transaction():
+        for frame, rows in computed:
+            done.append(await _store(frame, rows, ids, period, built_at))
+            await record_audit(
+                actor, "report_build", f"{frame.slug} {period.label}", f"{len(rows)} rows"
+            )
+    return done
+
+
+def _codes(frames: list[ResponseFrame]) -> set[str]:
+    return {str(code) for frame in frames for code in frame.codes["practice"].unique()}
+
+
+async def _store(
+    frame: ResponseFrame,
+    rows: list[dict[str, Any]],
+    ids: dict[str, int],
+    period: Period,
+    built_at: dt.datetime,
+) -> Built:
+    latest = await ReportRevision.raw(
+        "SELECT MAX(revision) AS latest FROM report_revision "
+        "WHERE questionnaire = {} AND period = {}",
+        frame.slug,
+        period.label,
+    )
+    number = int(latest[0]["latest"] or 0) + 1
+    revision = ReportRevision(
+        questionnaire=frame.slug,
+        period=period.label,
+        revision=number,
+        built_at=built_at,
+        released_at=None,
+        responses=len(frame.codes),
+    )
+    await revision.save()
+    units = [
+        ReportUnit(revision=revision.id, **{**row, "practice": ids[row["practice"]]})
+        for row in rows
+    ]
+    if units:
+        await ReportUnit.insert(*units)
+    practice_ids = sorted({ids[code] for code in _codes([frame]) if code in ids})
+    rates: list[ReportRate] = []
+    for rate in await _rates(period, practice_ids):
+        counts: dict[str, Any] = {name: int(rate[name] or 0) for name in COUNTS}
+        rates.append(ReportRate(revision=revision.id, practice=rate["practice"], **counts))
+    if rates:
+        await ReportRate.insert(*rates)
+    return Built(frame.slug, period.label, number, len(frame.codes), len(rows))
+
+
+async def release_period(
+    period_text: str,
+    *,
+    delay_days: int,
+    slug: str | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    actor: str = "cli",
+) -> list[tuple[str, int]]:
+    """Mark the newest revision of each questionnaire built for the period released.
+
+    Refused (:class:`NotEnded`) until the period has ended ``delay_days`` ago
+    (Europe/Copenhagen date), and (:class:`NotBuilt`) when nothing was built.
+    """
+    period = parse_period(period_text)
+    if not period.has_ended(today or local_today(utc_now()), delay_days):
+        last = period.end_date + dt.timedelta(days=delay_days)
+        raise NotEnded(f"period: {period.label} can be released after {last.isoformat()}")
+    query = ReportRevision.select(ReportRevision.questionnaire, ReportRevision.revision).where(
+        ReportRevision.period == period.label
+    )
+    if slug is not None:
+        query = query.where(ReportRevision.questionnaire == slug)
+    newest: dict[str, int] = {}
+    for row in await query:
+        newest[row["questionnaire"]] = max(newest.get(row["questionnaire"], 0), row["revision"])
+    if not newest:
+        raise NotBuilt(f"period: no results have been built for {period.label}")
+    stamp = now or dt.datetime.now(dt.UTC)
+    async with write_transaction():
+        for questionnaire, number in newest.items():
+            await ReportRevision.update({ReportRevision.released_at: stamp}).where(
+                (ReportRevision.questionnaire == questionnaire)
+                & (ReportRevision.period == period.label)
+                & (ReportRevision.revision == number)
+            )
+            await record_audit(
+                actor, "report_release", f"{questionnaire} {period.label}", f"revision {number}"
+            )
+    return sorted(newest.items())
+
+
+async def _released(slug: str) -> dict[str, int]:
+    """Newest released revision id per period label of questionnaire ``slug``."""
+    rows = (
+        await ReportRevision.select(
+            ReportRevision.id, ReportRevision.period, ReportRevision.revision
+        )
+        .where((ReportRevision.questionnaire == slug) & ReportRevision.released_at.is_not_null())
+        .order_by(ReportRevision.revision)
+    )
+    return {row["period"]: row["id"] for row in rows}
+
+
+async def released_periods(practice_id: int, slug: str) -> list[str]:
+    """Labels of the released periods that hold results of the practice, sorted."""
+    released = await _released(slug)
+    if not released:
+        return []
+    rows = await ReportUnit.select(ReportUnit.revision).where(
+        (ReportUnit.practice == practice_id) & ReportUnit.revision.is_in(list(released.values()))
+    )
+    having = {row["revision"] for row in rows}
+    return sorted(label for label, rev in released.items() if rev in having)
+
+
+async def practice_results(practice_id: int, slug: str, period_label: str) -> list[dict[str, Any]]:
+    """The practice's rows of the newest RELEASED revision of the period (else none)."""
+    revision = (await _released(slug)).get(period_label)
+    if revision is None:
+        return []
+    columns = [getattr(ReportUnit, name) for name in ("domain", "item", "n", *NUMBERS)]
+    columns += [ReportUnit.top_box, ReportUnit.flag, ReportUnit.suppressed]
+    return (
+        await ReportUnit.select(*columns)
+        .where((ReportUnit.revision == revision) & (ReportUnit.practice == practice_id))
+        .order_by(ReportUnit.id)
+    )
+
+
+async def practice_rate(practice_id: int, slug: str, period_label: str) -> dict[str, Any] | None:
+    """The practice's invitation counts in the newest RELEASED revision of the period."""
+    revision = (await _released(slug)).get(period_label)
+    if revision is None:
+        return None
+    rows = await ReportRate.select(*[getattr(ReportRate, name) for name in COUNTS]).where(
+        (ReportRate.revision == revision) & (ReportRate.practice == practice_id)
+    )
+    return rows[0] if rows else None
