@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from survey_service.cli.common import fail, load_catalogue_or_fail, open_database, run
@@ -30,7 +32,18 @@ def build(period: str, slug: str | None) -> None:
     settings = open_database()
     catalogue = load_catalogue_or_fail(settings)
     try:
-        built = run(build_period(catalogue, period, slug))
+        if sys.stderr.isatty():
+            with click.progressbar(
+                length=1, label="Building", file=sys.stderr, show_pos=True, show_eta=True
+            ) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = total  # known once the answers are read
+                    bar.update(done - bar.pos)
+
+                built = run(build_period(catalogue, period, slug, progress=progress))
+        else:
+            built = run(build_period(catalogue, period, slug))
     except ServiceError as exc:
         fail(exc.detail)
     for one in built:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,11 +103,13 @@ def _number(value: Any) -> float | None:
     )
 
 
-def unit_rows(frame: ResponseFrame) -> list[dict[str, Any]]:
-    """Per-unit rows of every scored item and every domain composite (not yet stored)."""
+Target = tuple[str, str, pd.Series, pd.Series | None]
+
+
+def targets_of(frame: ResponseFrame) -> list[Target]:
+    """(domain, item id or "" for the composite, scores, top-box indicator) to analyse."""
     scored = frame.scored()
-    adjusters = adjusters_of(frame)
-    targets: list[tuple[str, str, pd.Series, pd.Series | None]] = []
+    targets: list[Target] = []
     by_domain: dict[str, list[str]] = {}
     for item in scored_items(frame):
         top = top_box_item(item)
@@ -117,8 +119,23 @@ def unit_rows(frame: ResponseFrame) -> list[dict[str, Any]]:
             by_domain.setdefault(item.domain, []).append(item.id)
     for domain, ids in by_domain.items():
         targets.append((domain, "", composite_score(scored, ids, min_share=0.5), None))
+    return targets
+
+
+def unit_rows(
+    frame: ResponseFrame, on_target: Callable[[], None] | None = None
+) -> list[dict[str, Any]]:
+    """Per-unit rows of every scored item and every domain composite (not yet stored).
+
+    ``on_target`` is called after each item or composite (a progress bar's tick).
+    """
+    scored = frame.scored()
+    adjusters = adjusters_of(frame)
+    targets = targets_of(frame)
     rows: list[dict[str, Any]] = []
     for domain, item_id, score, top in targets:
+        if on_target is not None:
+            on_target()
         table = scored[["practice", *adjusters]].copy()
         table["score"] = score
         try:
@@ -178,6 +195,7 @@ async def build_period(
     *,
     now: dt.datetime | None = None,
     actor: str = "cli",
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Built]:
     """Compute and store a NEW revision per questionnaire with answers in the period.
 
@@ -197,7 +215,16 @@ async def build_period(
         which = f"questionnaire {slug!r}" if slug else "any questionnaire"
         raise NoAnswers(f"period: no answers to {which} in {period.label}")
     built_at = now or dt.datetime.now(dt.UTC)
-    computed = [(frame, unit_rows(frame)) for frame in frames]
+    total = sum(len(targets_of(frame)) for frame in frames) if progress else 0
+    done_targets = 0
+
+    def tick() -> None:
+        nonlocal done_targets
+        done_targets += 1
+        if progress is not None:
+            progress(done_targets, total)
+
+    computed = [(frame, unit_rows(frame, tick)) for frame in frames]
     codes = sorted({row["practice"] for _, rows in computed for row in rows} | _codes(frames))
     ids = {
         row["code"]: row["id"]

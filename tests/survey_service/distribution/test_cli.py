@@ -114,3 +114,23 @@ async def test_qr_poster_file_decodes(clinic, database_url, tmp_path):
     assert result.returncode == 0, result.stderr
     codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(out.read_bytes())))
     assert [c.text for c in codes] == ["https://survey.rm.dk/p/P0001"]
+
+
+async def test_a_file_larger_than_one_chunk_is_imported_whole(clinic, database_url, tmp_path):
+    from survey_service.cli.visits import IMPORT_CHUNK
+
+    today = clinic.today()
+    rows = IMPORT_CHUNK + 7  # two chunks, the second partly filled
+    csv = tmp_path / "visits.csv"
+    lines = ["visit_date,phone"]
+    lines += [f"{today.isoformat()},+45 20 12 {n // 100:02d} {n % 100:02d}" for n in range(rows)]
+    lines.append(f"{today.isoformat()},+45 20 12 00 00")  # the first number again
+    csv.write_text("\n".join(lines) + "\n")
+    result = await survey_service(
+        "visits", "import", str(csv), "--practice", "P0001", env={"DATABASE_URL": database_url}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"{rows} invited, 1 already invited, 0 opted out, 0 rejected (of {rows + 1} rows)"
+    )
+    assert await Invitation.count() == rows

@@ -207,3 +207,14 @@ async def test_stored_results_equal_analyse_adjust_on_the_export(seeded, databas
     # The adjustment did something: it is not just the raw means.
     shown = expected[expected["flag"] != "suppressed"]
     assert (shown["adjusted"] - shown["observed"]).abs().max() > 1e-3
+
+
+async def test_build_reports_progress_per_item_and_composite(seeded, fixture_catalogue):
+    from survey_service.results.service import build_period
+
+    ticks: list[tuple[int, int]] = []
+    await build_period(
+        fixture_catalogue, "2026-11", "mini", progress=lambda d, t: ticks.append((d, t))
+    )
+    assert ticks and ticks[-1][0] == ticks[-1][1] == len(ticks)
+    assert [d for d, _ in ticks] == list(range(1, len(ticks) + 1))
