@@ -71,7 +71,7 @@ def import_(file: Path, code: str) -> None:
     if not rows:
         fail(f"{file}: no visits in the file")
 
-    visits_in = [r for _, r in rows]
+    visits_in: list[object] = [r for _, r in rows]
 
     async def go(tick: Callable[[int], None]) -> list[Any]:
         practice = await _practice(code)
