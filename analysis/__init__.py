@@ -25,7 +25,7 @@ from analysis.funnel import (
     funnel_proportions,
     overdispersion,
 )
-from analysis.io import read_responses_csv
+from analysis.io import MISSING_CODES, read_responses_csv
 from analysis.items import (
     UNIT_COLUMNS,
     ItemResult,
@@ -58,6 +58,7 @@ __all__ = [
     "FLAGS",
     "MIN_CELL",
     "MIN_UNIT_N",
+    "MISSING_CODES",
     "UNIT_COLUMNS",
     "Z_95",
     "Z_998",

@@ -216,6 +216,7 @@ def funnel_means(
     s_w: float,
     target: float,
     include: np.ndarray | None = None,
+    se: np.ndarray | None = None,
 ) -> FunnelLimits:
     """Funnel limits for unit means.
 
@@ -232,6 +233,10 @@ def funnel_means(
     include : array of bool, optional
         Units that enter the overdispersion estimate and get limits (the
         non-suppressed ones); default all.
+    se : array, optional
+        Standard errors of the adjusted scores, including the uncertainty of
+        the case-mix adjustment (:attr:`analysis.CasemixFit.se`); default
+        ``s_w / sqrt(n_j)``.
 
     Returns
     -------
@@ -239,8 +244,10 @@ def funnel_means(
 
     Notes
     -----
-    ``z_j = (adj_j - mu) / (s_w / sqrt(n_j))``; limits
-    ``mu +/- z_q sqrt(s_w^2 / n_j + tau^2)``.
+    ``z_j = (adj_j - mu) / se_j`` and the DerSimonian-Laird weights are
+    ``w_j = 1 / se_j^2`` (ANALYSIS_SPEC sections 2 and 4). The limits are a
+    curve in n, ``mu +/- z_q sqrt(s_w^2 / n + tau^2)``: they do not depend
+    on a unit's case mix, which is what lets one funnel be drawn for all.
 
     References
     ----------
@@ -252,7 +259,12 @@ def funnel_means(
     adjusted = np.asarray(adjusted, dtype=float)
     n = np.asarray(nobs, dtype=float)
     use = _include_mask(n, include)
-    var = s_w**2 / n
+    if se is None:
+        var = s_w**2 / n
+    else:
+        var = np.asarray(se, dtype=float) ** 2
+        if var.shape != n.shape:
+            raise InputError("se must have one entry per unit")
     z = (adjusted - target) / np.sqrt(var)
     return _build("mean", target, s_w, z, var, n, use)
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
 from analysis._design import Encoded, encode
 from analysis._errors import InputError
@@ -134,6 +135,63 @@ class ItemResult:
             & (self.casemix.unit_nobs >= MIN_LABEL_N)
         )
 
+    def wilson_interval(self, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+        """Wilson score interval of each unit's raw share (top-box %, FFT positive).
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            One minus the coverage (0.05 gives the 95% interval of
+            ANALYSIS_SPEC section 1).
+
+        Returns
+        -------
+        low, high : ndarray
+            Bounds on the 0..1 scale for the unobserved share, one per unit,
+            around ``casemix.observed`` (the unadjusted share). Like
+            ``adjusted``, suppressed units' values are returned but must not
+            be published.
+
+        Raises
+        ------
+        InputError
+            The item was not analysed with ``measure="proportion"``.
+
+        Notes
+        -----
+        Computed by ``statsmodels.stats.proportion.proportion_confint`` with
+        ``method="wilson"``; unlike the Wald interval it stays inside 0..1
+        and keeps its coverage for shares near 0 or 1 and for small units.
+
+        References
+        ----------
+        .. [1] Wilson, E. B. (1927). Probable inference, the law of
+           succession, and statistical inference. JASA 22, 209-212.
+        .. [2] Brown, L. D., Cai, T. T. and DasGupta, A. (2001). Interval
+           estimation for a binomial proportion. Statistical Science 16,
+           101-133.
+        """
+        if self.measure != "proportion":
+            raise InputError(
+                f"{self.item!r}: Wilson intervals are for proportions, not {self.measure!r}"
+            )
+        n = self.casemix.unit_nobs
+        # observed is a mean of 0/1 answers, so observed * n is a count up to
+        # rounding; round it so statsmodels gets the integer it assumes.
+        count = np.rint(self.casemix.observed * n)
+        low, high = proportion_confint(count, n, alpha=alpha, method="wilson")
+        return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+
+    @property
+    def wilson_low(self) -> np.ndarray:
+        """Lower end of the 95% Wilson interval of the raw share (proportions only)."""
+        return self.wilson_interval()[0]
+
+    @property
+    def wilson_high(self) -> np.ndarray:
+        """Upper end of the 95% Wilson interval of the raw share (proportions only)."""
+        return self.wilson_interval()[1]
+
     def to_frame(self, *, extra: bool = False) -> pd.DataFrame:
         """One row per unit, numbers blank where the unit is suppressed.
 
@@ -213,7 +271,7 @@ def _analyse_scores(y: np.ndarray, enc: Encoded, item: str, measure: str, min_n:
     n = fit.unit_nobs
     shown = n >= min_n
     if measure == "mean":
-        funnel = funnel_means(fit.adjusted, n, fit.s_w, fit.mu, include=shown)
+        funnel = funnel_means(fit.adjusted, n, fit.s_w, fit.mu, include=shown, se=fit.se)
     else:
         funnel = funnel_proportions(fit.adjusted, n, fit.mu, include=shown)
     rel = unit_reliability(fit.adjusted, n, fit.mu, fit.s_w**2)

@@ -18,7 +18,14 @@ from typing import IO, Any
 import click
 import pandas as pd
 
-from analysis import UNIT_COLUMNS, AnalysisError, AnalysisWarning, analyse_item, read_responses_csv
+from analysis import (
+    MISSING_CODES,
+    UNIT_COLUMNS,
+    AnalysisError,
+    AnalysisWarning,
+    analyse_item,
+    read_responses_csv,
+)
 
 __all__ = ["analyse"]
 
@@ -93,21 +100,40 @@ def analyse() -> None:
     help="Units with fewer respondents are suppressed.",
 )
 @click.option(
+    "--missing",
+    default=",".join(code for code in MISSING_CODES if code),
+    show_default=True,
+    metavar="CODE[,CODE...]",
+    help="Comma-separated cell texts read as missing in the score and adjuster "
+    "columns (exact match); an empty cell is always missing.",
+)
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write the CSV here instead of standard output.",
 )
 def adjust(
-    input_csv: Path, unit: str, score: str, adjust: str, min_n: int, output: Path | None
+    input_csv: Path,
+    unit: str,
+    score: str,
+    adjust: str,
+    min_n: int,
+    missing: str,
+    output: Path | None,
 ) -> None:
     """Case-mix adjusted score, interval, reliability, EB estimate, funnel limits
     and flag for every unit in INPUT.csv (one row per respondent)."""
     adjusters = [name.strip() for name in adjust.split(",") if name.strip()]
+    # "" is always missing (ANALYSIS_SPEC section 8), so --missing "" means
+    # only empty cells.
+    codes = [code.strip() for code in missing.split(",") if code.strip()]
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", AnalysisWarning)
-            df = read_responses_csv(input_csv, unit=unit, score=score, adjusters=adjusters)
+            df = read_responses_csv(
+                input_csv, unit=unit, score=score, adjusters=adjusters, missing=codes
+            )
             result = analyse_item(df, unit=unit, score=score, adjusters=adjusters, min_n=min_n)
     except AnalysisError as exc:
         raise _OneLineError(str(exc)) from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import ipaddress
 import os
 import re
 import secrets
@@ -23,9 +24,12 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from survey_service.localtime import QuietHoursError, parse_quiet_hours
+
+#: one entry of TRUSTED_PROXIES
+IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 __all__ = ["Settings", "SettingsError", "kept_secret", "load_settings", "settings_table"]
 
@@ -94,6 +98,14 @@ class Settings:
         "Redis for counters shared by several app processes (link-guess guard, "
         "poster limit) and for login sessions; empty: counters in process memory, "
         "sessions in the database.",
+    )
+    trusted_proxies: str = _setting(
+        "TRUSTED_PROXIES",
+        "",
+        "Comma-separated addresses or CIDRs of reverse proxies whose `X-Forwarded-For` "
+        "is believed: the right-most address in it that is not one of them is the client "
+        "(for the link-guess guard and the poster limit). Empty: the header is ignored and "
+        "the connecting address is the client.",
     )
     poster_answers_per_hour: int = _setting(
         "POSTER_ANSWERS_PER_HOUR",
@@ -212,6 +224,15 @@ class Settings:
         return Path.home() / ".local" / "share" / "survey-service"
 
     @property
+    def trusted_networks(self) -> tuple[IPNetwork, ...]:
+        """``TRUSTED_PROXIES`` parsed (checked when the settings were loaded)."""
+        return tuple(
+            ipaddress.ip_network(entry.strip(), strict=False)
+            for entry in self.trusted_proxies.split(",")
+            if entry.strip()
+        )
+
+    @property
     def sqlite_default_path(self) -> Path:
         return self.data_directory / "survey.sqlite"
 
@@ -302,6 +323,10 @@ def _check(settings: Settings) -> None:
             ok = False
         if entry and not (ok and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id)):
             raise SettingsError("PHONE_KEYS: write id:base64key,... with 32-byte keys")
+    try:
+        _ = settings.trusted_networks  # parsed once here, so a typo stops start-up
+    except ValueError as exc:
+        raise SettingsError(f"TRUSTED_PROXIES: {exc}") from None
     if settings.phone_hash_key and len(settings.phone_hash_key) < 32:
         raise SettingsError("PHONE_HASH_KEY must be at least 32 characters")
     # A lease shorter than one send would hand messages still being sent to

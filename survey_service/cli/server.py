@@ -34,11 +34,15 @@ def _serve(app, host: str, port: int, workers: int = 1) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # access_log=False: uvicorn's own access log would print survey tokens and
     # client IPs; the app logs a redacted line per request instead.
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from
+    # 127.0.0.1, so anything on this machine could rotate its address past the
+    # link guard; the app reads the header itself, only from TRUSTED_PROXIES.
     uvicorn.run(
         app,
         host=host,
         port=port,
         access_log=False,
+        proxy_headers=False,
         log_level="info",
         workers=workers,
         factory=isinstance(app, str),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -68,8 +69,12 @@ async def authenticated_practice(request: Request) -> Practice:
     return practice
 
 
-def require_own(practice: Practice, codes: set[object]) -> None:
-    """403 when a request names another practice (whether or not it exists)."""
+def require_own(practice: Practice, codes: Iterable[object]) -> None:
+    """403 when a request names another practice (whether or not it exists).
+
+    ``codes`` may hold anything a client sent (a list, a number): only strings
+    name a practice; the field's type is checked, as 422, where it is parsed.
+    """
     if any(isinstance(c, str) and c != practice.code for c in codes):
         raise NotAllowed("practice: this API key belongs to another practice")
 
@@ -148,7 +153,7 @@ class DistributionApi(Controller):
         if len(rows) > MAX_BATCH:
             raise _problem({"body": f"more than {MAX_BATCH} visits; send them in parts"})
         # Authorisation is all or nothing: one row for another practice refuses the lot.
-        require_own(practice, {r.get("practice") for r in rows if isinstance(r, dict)})
+        require_own(practice, [r.get("practice") for r in rows if isinstance(r, dict)])
         outcomes = await register_visits(
             rows, practice, intake_context(settings, published), utc_now()
         )
@@ -225,19 +230,21 @@ class DistributionApi(Controller):
         body = await _json_body(request)
         if not isinstance(body, dict):
             raise _problem({"body": "must be a JSON object"})
-        require_own(practice, {body.get("practice")})
+        require_own(practice, [body.get("practice")])
         errors: dict[str, str] = {}
-        if not isinstance(body.get("practice"), str):
+        if not isinstance(body.get("practice"), str) or not body["practice"].strip():
             errors["practice"] = "missing: give the practice code"
         known = {"practice", "visit_date", "language", "questionnaire", "format"}
         errors.update({str(k)[:40]: "unknown field" for k in body if k not in known})
         now = utc_now()
         visit_date = parse_visit_date(body.get("visit_date"), local_today(now), errors)
+        # Each field's type before it is used: a list or object would make
+        # ``in`` raise TypeError (unhashable), a 500.
         language = body.get("language")
-        if language is not None and language not in LANGUAGES:
+        if language is not None and (not isinstance(language, str) or language not in LANGUAGES):
             errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
         fmt = body.get("format", "svg")
-        if fmt not in FORMATS:
+        if not isinstance(fmt, str) or fmt not in FORMATS:
             errors["format"] = f"must be one of {', '.join(FORMATS)}"
         questionnaire = body.get("questionnaire")
         if questionnaire is not None and not isinstance(questionnaire, str):
@@ -321,13 +328,26 @@ class DistributionApi(Controller):
         return {"status": "ok"}
 
 
+#: Months a response-rate query may name: the service started long after the
+#: first and will be gone long before the last.
+MIN_MONTH = dt.date(2000, 1, 1)
+MAX_MONTH = dt.date(2999, 12, 1)
+
+
 def _month(value: str | None, name: str, errors: dict[str, str]) -> dt.date | None:
     if value is None:
         return None
     if re.fullmatch(r"\d{4}-\d{2}", value):
         try:
-            return dt.date.fromisoformat(f"{value}-01")
+            month = dt.date.fromisoformat(f"{value}-01")
         except ValueError:
             pass
+        else:
+            # Bounded so that month arithmetic (the month after ``to``) stays
+            # within what a date can hold: 9999-12 would be a 500.
+            if MIN_MONTH <= month <= MAX_MONTH:
+                return month
+            errors[name] = f"between {MIN_MONTH:%Y-%m} and {MAX_MONTH:%Y-%m}"
+            return None
     errors[name] = "use YYYY-MM"
     return None

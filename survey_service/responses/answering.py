@@ -8,6 +8,7 @@ what these functions return or raise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -37,6 +38,7 @@ __all__ = [
     "TooManyPosterAnswers",
     "UnknownPoster",
     "answer",
+    "clean_text",
     "open_link",
     "open_poster",
 ]
@@ -93,22 +95,38 @@ class SurveyEntry:
 
 
 async def open_link(token: str, published: PublishedCatalogue, guard: ClientGuard) -> SurveyEntry:
-    """Open a single-use link without using it up; misses count against guessing."""
-    if await guard.blocked():
-        raise TooManyGuesses()
+    """Open a single-use link without using it up; misses count against guessing.
+
+    The token is looked up first, so a real link always opens, even for a
+    client over the miss limit (a patient who mistyped it 20 times must not be
+    locked out of their own link); only failures count, and a guesser over the
+    limit gets 429 for every unknown link, so guessing stays hopeless.
+    """
     try:
         survey = await open_survey(token)
     except UnknownLink:
-        await guard.record_miss()
+        await _miss(guard)
         raise
     return SurveyEntry(survey, published.questionnaire(survey.questionnaire_version_id), token)
 
 
-async def open_poster(code: str, published: PublishedCatalogue) -> SurveyEntry:
-    """The survey a practice's waiting-room poster leads to."""
-    practice = await get_practice(code)
+async def _miss(guard: ClientGuard) -> None:
+    """Count one failed lookup; 429 (not counted again) once the client is over the limit."""
+    if await guard.blocked():
+        raise TooManyGuesses()
+    await guard.record_miss()
+
+
+async def open_poster(code: str, published: PublishedCatalogue, guard: ClientGuard) -> SurveyEntry:
+    """The survey a practice's waiting-room poster leads to.
+
+    Unknown codes are misses in the link guard, so practice codes cannot be
+    enumerated through ``/p/<code>``; a known poster always opens.
+    """
+    practice = await get_practice(code) if _POSTER_CODE.fullmatch(code) else None
     offered = published.poster_version(practice.sector) if practice and practice.active else None
     if practice is None or offered is None:
+        await _miss(guard)
         raise UnknownPoster()
     questionnaire, version_id = offered
     survey = SurveyContext(
@@ -136,6 +154,7 @@ async def answer(
     :class:`~survey_service.responses.service.SurveyLinkError` when the link was
     used or expired meanwhile, or :class:`TooManyPosterAnswers`.
     """
+    submitted = {k: clean_text(v) if isinstance(v, str) else v for k, v in submitted.items()}
     checked = check_answers(entry.questionnaire, submitted, reject_unknown=reject_unknown)
     if not checked.ok:
         kept = {k: v for k, v in submitted.items() if isinstance(v, str)}
@@ -155,6 +174,20 @@ async def answer(
             visit_date=entry.survey.visit_date,
             answers=values,
         )
+
+
+#: A practice code as the service issues them; anything else is not looked up
+#: (PostgreSQL would refuse a NUL in it with an error, not an empty result).
+_POSTER_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+#: C0 controls and DEL except tab and newline: never part of a patient's text,
+#: and PostgreSQL refuses NUL in text columns.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with line breaks as ``\\n`` and other control characters removed."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _scrubbed(questionnaire: Questionnaire, values: dict[str, str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
@@ -46,6 +46,7 @@ from survey_service.web.feedback import FeedbackController
 from survey_service.web.guard import LinkGuard, RedisCounterStore, make_store
 from survey_service.web.health import health, ready
 from survey_service.web.home import home
+from survey_service.web.input_checks import check_input
 from survey_service.web.login import LoginController
 from survey_service.web.logs import access_log_middleware
 from survey_service.web.opt_out import OptOutController
@@ -71,6 +72,12 @@ async def favicon() -> Response[bytes]:
     )
 
 
+async def _before_request(request: Request) -> None:
+    # Hostile input first: nothing below should see a body it cannot parse safely.
+    await check_input(request)
+    await check_origin(request)
+
+
 def create_app(
     settings: Settings | None = None,
     catalogue: Catalogue | None = None,
@@ -87,7 +94,11 @@ def create_app(
     settings = settings or load_settings()
     catalogue = catalogue or load_catalogue(settings=settings)
     published = PublishedCatalogue(catalogue)
-    link_guard = link_guard or LinkGuard(make_store(settings.redis_url), secret=settings.secret_key)
+    link_guard = link_guard or LinkGuard(
+        make_store(settings.redis_url),
+        secret=settings.secret_key,
+        trusted_proxies=settings.trusted_networks,
+    )
     sessions = Sessions(
         make_session_store(settings.redis_url),
         SessionPolicy.of(settings.session_idle_minutes, settings.session_max_hours),
@@ -174,7 +185,7 @@ def create_app(
             Exception: unexpected,
         },
         before_send=[add_security_headers],
-        before_request=check_origin,
+        before_request=_before_request,
         middleware=[access_log_middleware],
         request_max_body_size=MAX_BODY_BYTES,
     )

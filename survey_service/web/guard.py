@@ -4,9 +4,11 @@ A survey token has 120 random bits, so guessing cannot succeed; the guard keeps
 a guesser from costing database work and from filling the logs. Only lookups
 of *unknown* links count: a patient reopening a used or expired link, or five
 browser tabs racing on one link, are never blocked. After ``limit`` misses in
-``window`` seconds a client gets 429 on every link lookup until the window
-ends. Clients are keyed by a keyed hash of their address, held only in memory
-or Redis with the window's expiry — never in the database.
+``window`` seconds a client gets 429 on every unknown link (and unknown poster
+code) until the window ends; a real link is looked up first and always opens.
+Clients are keyed by a keyed hash of :func:`client_address` (``X-Forwarded-For``
+only from ``TRUSTED_PROXIES``), held only in memory or Redis with the window's
+expiry — never in the database.
 
 The counter store is memory (one process) or Redis (``REDIS_URL``, when
 several app processes share the load).
@@ -16,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from litestar import Request
+
+from survey_service.settings import IPNetwork
 
 DEFAULT_LIMIT = 20
 DEFAULT_WINDOW_SECONDS = 600
@@ -86,6 +91,38 @@ class RedisCounterStore:
         await self._redis.aclose()
 
 
+def _trusted(address: str, trusted: Sequence[IPNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False  # not an address (a test client's name, garbage): never a proxy
+    return any(ip in network for network in trusted)
+
+
+def client_address(request: Request, trusted: Sequence[IPNetwork] = ()) -> str:
+    """The one address this request is counted under.
+
+    The connecting address, unless it is a trusted proxy (``TRUSTED_PROXIES``):
+    then the right-most address in ``X-Forwarded-For`` that is not a trusted
+    proxy. Everything left of it was written by the client itself and can be
+    rotated at will, so it is never believed.
+    """
+    peer = request.client.host if request.client else "unknown"
+    if not trusted or not _trusted(peer, trusted):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getall("x-forwarded-for", [])
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _trusted(hop, trusted):
+            return hop
+    # Only proxies in the chain: the left-most is as close to the client as we know.
+    return hops[0] if hops else peer
+
+
 class LinkGuard:
     """Counts unknown-link lookups per client and says when to refuse."""
 
@@ -95,14 +132,17 @@ class LinkGuard:
         secret: str,
         limit: int = DEFAULT_LIMIT,
         window_seconds: int = DEFAULT_WINDOW_SECONDS,
+        trusted_proxies: Sequence[IPNetwork] = (),
     ) -> None:
         self.store = store
         self.limit = limit
         self.window_seconds = window_seconds
+        self.trusted_proxies = tuple(trusted_proxies)
         self._secret = secret.encode()
 
     def client_key(self, request: Request) -> str:
-        address = request.client.host if request.client else "unknown"
+        """A keyed hash of the client's address (the address itself is never kept)."""
+        address = client_address(request, self.trusted_proxies)
         return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
 
     async def blocked(self, request: Request) -> bool:

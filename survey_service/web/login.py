@@ -25,8 +25,10 @@ from survey_service.accounts.throttle import LoginThrottled, Throttle
 from survey_service.i18n import translations
 from survey_service.localtime import utc_now
 from survey_service.rendering import page
+from survey_service.responses.answering import clean_text
 from survey_service.settings import Settings
 from survey_service.web.dependencies import LanguagePreference, session_cookie_name
+from survey_service.web.guard import client_address
 
 __all__ = ["LoginController", "safe_next"]
 
@@ -58,7 +60,8 @@ def _login_page(
 
 def _form_text(form: object, name: str) -> str:
     value = form.get(name) if hasattr(form, "get") else None
-    return value if isinstance(value, str) else ""
+    # Control characters stripped: PostgreSQL refuses NUL in a query (a 500).
+    return clean_text(value) if isinstance(value, str) else ""
 
 
 class LoginController(Controller):
@@ -85,7 +88,8 @@ class LoginController(Controller):
         language = patient_language.choose()
         _ = translations(language).gettext
         throttle: Throttle = state.throttle
-        address = request.client.host if request.client else "unknown"
+        # The same client address as the link guard's (X-Forwarded-For only from a proxy).
+        address = client_address(request, settings.trusted_networks)
         now = utc_now()
         try:
             user = await authenticate(email, password, address=address, throttle=throttle, now=now)

@@ -34,8 +34,9 @@ class PosterController(Controller):
         published: PublishedCatalogue,
         patient_language: LanguagePreference,
         questions: QuestionCache,
+        guard: BoundGuard,
     ) -> Template:
-        entry = await open_poster(code, published)
+        entry = await open_poster(code, published, guard)
         return survey_page(entry, patient_language.choose(), f"/p/{code}", questions)
 
     @post("/{code:str}", status_code=HTTP_303_SEE_OTHER)
@@ -49,7 +50,7 @@ class PosterController(Controller):
         guard: BoundGuard,
         settings: Settings,
     ) -> Template | Redirect:
-        entry = await open_poster(code, published)
+        entry = await open_poster(code, published, guard)
         chosen = patient_language.choose()
 
         async def allowed() -> bool:

@@ -47,9 +47,13 @@ def statsmodels_fixed_effects(
     at_mean = pd.DataFrame({"u": units})
     for col in dummies.columns:
         at_mean[col] = dummies[col].mean()
-    adjusted = pd.Series(np.asarray(fit.predict(at_mean)), index=units)
+    prediction = fit.get_prediction(at_mean)
+    adjusted = pd.Series(np.asarray(prediction.predicted_mean), index=units)
     return {
         "adjusted": adjusted,
+        # Standard error of the standardised prediction alpha_j + xbar' beta.
+        "se": pd.Series(np.asarray(prediction.se_mean), index=units),
+        "fit": fit,
         "observed": frame.groupby("u")["y"].mean(),
         "n": frame.groupby("u").size(),
         "beta": fit.params[list(dummies.columns)].to_numpy(),

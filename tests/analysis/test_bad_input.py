@@ -106,3 +106,18 @@ def test_semicolon_csv_is_read(tmp_path: Path) -> None:
 def test_errors_share_one_base_class() -> None:
     assert issubclass(InputError, AnalysisError)
     assert issubclass(InputError, ValueError)
+
+
+def test_csv_missing_codes_are_missing_in_score_and_adjusters(tmp_path: Path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text("unit,s,a\nNA,NA,NA\nx,N/A,N/A\nx,nan,nan\nx,null,null\nx,,\nx,1,NA \n")
+    df = read_responses_csv(path, unit="unit", score="s", adjusters=["a"])
+    assert df["a"].isna().tolist() == [True] * 5 + [False]
+    assert df["a"].iloc[5] == "NA "  # matched exactly: a padded code is text
+    assert np.isnan(df["s"].iloc[:5]).all() and df["s"].iloc[5] == 1.0
+    assert df["unit"].tolist() == ["NA"] + ["x"] * 5
+    other = tmp_path / "other.csv"
+    other.write_text("unit,s,a\nx,1,NA\nx,2,N/A\nx,3,-\nx,4,\n")
+    custom = read_responses_csv(other, unit="unit", score="s", adjusters=["a"], missing=["-"])
+    # Only the listed code and the empty cell are missing now.
+    assert custom["a"].isna().tolist() == [False, False, True, True]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 from analysis import (
     AdjusterDroppedWarning,
@@ -16,7 +18,7 @@ from analysis import (
     fit_casemix,
 )
 
-from ._reference import casemix_frame, statsmodels_fixed_effects
+from ._reference import casemix_frame, imputed_dummies, statsmodels_fixed_effects
 
 ADJUSTERS = ["age", "health", "sex"]
 
@@ -36,10 +38,79 @@ def test_adjusted_scores_equal_statsmodels_with_unit_dummies(data: pd.DataFrame)
     np.testing.assert_allclose(fit.params.to_numpy(), ref["beta"], rtol=0, atol=1e-8)
     assert fit.df_resid == ref["df_resid"]
     assert fit.s_w == pytest.approx(np.sqrt(ref["mse_resid"]), rel=1e-10)
-    np.testing.assert_allclose(fit.se, np.sqrt(ref["mse_resid"] / ref["n"].to_numpy()), rtol=1e-10)
+    # se of the standardised prediction alpha_j + xbar' beta in the dummy OLS.
+    np.testing.assert_allclose(fit.se, ref["se"].to_numpy(), rtol=0, atol=1e-8)
+    # The adjustment adds variance wherever a unit's case mix differs.
+    naive = np.sqrt(ref["mse_resid"] / ref["n"].to_numpy())
+    assert np.all(fit.se >= naive - 1e-12)
+    assert np.max(fit.se / naive) > 1.01
     assert fit.mu == pytest.approx(ref["mu"], rel=1e-12)
     # Case mix does differ between units here, so the test is not trivially passing.
     assert np.max(np.abs(fit.adjusted - fit.observed)) > 1.0
+
+
+def test_adjusted_scores_are_unchanged_by_the_statsmodels_fit(data: pd.DataFrame) -> None:
+    # Saved from the normal-equation implementation before the fit moved to
+    # statsmodels OLS; the move must not change a published number.
+    before = pd.read_csv(Path(__file__).parent / "data" / "casemix_adjusted_before.csv")
+    fit = fit_casemix(data, unit="unit", score="y", adjusters=ADJUSTERS)
+    assert list(fit.units) == list(before["unit"])
+    np.testing.assert_allclose(fit.adjusted, before["adjusted"].to_numpy(), rtol=0, atol=1e-10)
+
+
+def test_model_is_the_within_regression_in_statsmodels(data: pd.DataFrame) -> None:
+    fit = fit_casemix(data, unit="unit", score="y", adjusters=ADJUSTERS)
+    ref = statsmodels_fixed_effects(data, "unit", "y", ADJUSTERS)
+    dummy_fit = ref["fit"]
+    # The within regression built row by row: every respondent, demeaned by unit.
+    answered = data[data["y"].notna()]
+    x = imputed_dummies(answered, ADJUSTERS)
+    x_w = x - x.groupby(answered["unit"]).transform("mean")
+    y_w = answered["y"] - answered.groupby("unit")["y"].transform("mean")
+    rows = sm.OLS(y_w.to_numpy(), x_w.to_numpy()).fit()
+    model = fit.model
+    assert model is not None
+    assert list(model.params.index) == list(fit.params.index)
+    np.testing.assert_allclose(model.params.to_numpy(), rows.params, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fit.params.to_numpy(), rows.params, rtol=0, atol=1e-9)
+    assert model.ssr == pytest.approx(rows.ssr, rel=1e-10)
+    assert model.rsquared == pytest.approx(rows.rsquared, rel=1e-9)
+    assert model.nobs == len(answered)
+    # Degrees of freedom corrected for the J absorbed unit effects: N - J - p,
+    # as in the dummy-variable OLS (the N-row within fit alone would say N - p).
+    assert model.df_resid == dummy_fit.df_resid == fit.df_resid
+    assert rows.df_resid == fit.df_resid + fit.n_units
+    assert model.scale == pytest.approx(dummy_fit.mse_resid, rel=1e-10)
+    assert model.scale == pytest.approx(fit.s_w**2, rel=1e-12)
+    names = [c for c in dummy_fit.params.index if c.startswith("d")]
+    np.testing.assert_allclose(
+        model.cov_params().to_numpy(), dummy_fit.cov_params().loc[names, names], rtol=1e-8
+    )
+    np.testing.assert_allclose(model.bse.to_numpy(), dummy_fit.bse[names], rtol=1e-8)
+    np.testing.assert_allclose(model.pvalues.to_numpy(), dummy_fit.pvalues[names], rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # diagnostics of the compressed rows
+        text = str(model.summary())
+    assert "age[T.80+]" in text and f"{len(answered)}" in text
+
+
+def test_se_is_the_prediction_se_of_statsmodels_t_test() -> None:
+    # Independent of get_prediction: the same contrast through t_test.
+    df = casemix_frame(n_units=8, n=240, seed=21)
+    ref = statsmodels_fixed_effects(df, "unit", "y", ADJUSTERS)
+    dummy_fit = ref["fit"]
+    fit = fit_casemix(df, unit="unit", score="y", adjusters=ADJUSTERS)
+    x = imputed_dummies(df[df["y"].notna()], ADJUSTERS)
+    for j, unit_label in enumerate(fit.units):
+        contrast = pd.Series(0.0, index=dummy_fit.params.index)
+        contrast["Intercept"] = 1.0
+        if j:
+            contrast[f"C(u)[T.{unit_label}]"] = 1.0
+        for col in x.columns:
+            contrast[col] = x[col].mean()
+        test = dummy_fit.t_test(contrast.to_numpy()[None, :])
+        assert fit.adjusted[j] == pytest.approx(float(test.effect[0]), abs=1e-8)
+        assert fit.se[j] == pytest.approx(float(test.sd[0, 0]), abs=1e-8)
 
 
 def test_interval_is_adjusted_plus_minus_1_96_se(data: pd.DataFrame) -> None:
@@ -66,6 +137,9 @@ def test_without_adjusters_adjusted_is_raw_mean(data: pd.DataFrame) -> None:
     fit = fit_casemix(data, unit="unit", score="y")
     np.testing.assert_allclose(fit.adjusted, ref["observed"].to_numpy(), atol=1e-10)
     assert fit.s_w == pytest.approx(np.sqrt(ref["mse_resid"]), rel=1e-10)
+    # No adjustment, no extra variance: se is s_w / sqrt(n_j).
+    np.testing.assert_allclose(fit.se, ref["se"].to_numpy(), rtol=1e-10)
+    assert fit.model is None
 
 
 def test_unit_with_population_case_mix_keeps_its_raw_mean() -> None:
@@ -83,6 +157,8 @@ def test_unit_with_population_case_mix_keeps_its_raw_mean() -> None:
     fit = fit_casemix(df, unit="unit", score="y", adjusters=["age", "sex"])
     np.testing.assert_allclose(fit.adjusted, df.groupby("unit")["y"].mean().to_numpy(), atol=1e-9)
     assert abs(fit.params["age[T.old]"] - 10) < 3
+    # d_j = 0 for every unit, so the adjustment adds no variance.
+    np.testing.assert_allclose(fit.se, fit.s_w / np.sqrt(fit.unit_nobs), rtol=1e-10)
 
 
 def test_units_all_equal_answers_are_legitimate() -> None:
@@ -113,6 +189,7 @@ def test_adjuster_constant_within_units_is_dropped(data: pd.DataFrame) -> None:
         fit = fit_casemix(df, unit="unit", score="y", adjusters=[*ADJUSTERS, "channel"])
     ref = statsmodels_fixed_effects(data, "unit", "y", ADJUSTERS)
     np.testing.assert_allclose(fit.adjusted, ref["adjusted"].to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(fit.se, ref["se"].to_numpy(), atol=1e-8)
 
 
 def test_numeric_adjuster_is_treated_as_categorical(data: pd.DataFrame) -> None:

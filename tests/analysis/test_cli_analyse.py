@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from analysis import read_responses_csv
 from survey_service.cli_analyse import analyse
 
 from ._reference import casemix_frame, statsmodels_fixed_effects
@@ -75,7 +75,7 @@ def test_writes_one_row_per_unit_with_the_contract_columns(responses) -> None:
             continue
         # Printed with 6 decimals: equal to statsmodels up to that rounding.
         assert float(row["adjusted"]) == pytest.approx(ref["adjusted"][row["unit"]], abs=5e-7)
-        se = math.sqrt(ref["mse_resid"] / ref["n"][row["unit"]])
+        se = ref["se"][row["unit"]]
         assert float(row["se"]) == pytest.approx(se, abs=5e-7)
         assert float(row["ci_low"]) == pytest.approx(float(row["adjusted"]) - 1.96 * se)
     assert {r["unit"]: r["flag"] for r in rows}["unit07"] == "suppressed"
@@ -261,3 +261,74 @@ def test_an_adjuster_with_more_than_20_levels_warns(responses, tmp_path: Path) -
     # A banded adjuster with few levels gives no warning.
     quiet = _run(["adjust", str(path), "--unit", "unit", "--score", "y", "--adjust", "age,sex"])
     assert not [line for line in quiet.stderr.splitlines() if line.startswith("Warning:")]
+
+
+def _with_missing_codes(df: pd.DataFrame, path: Path, codes: list[str]) -> pd.DataFrame:
+    """Write ``df`` with its missing cells spelled as ``codes`` in turn."""
+    text = df.astype(object).copy()
+    for col in ("age", "health", "y"):
+        where = np.flatnonzero(text[col].isna().to_numpy())
+        for k, row in enumerate(where):
+            text.iloc[row, text.columns.get_loc(col)] = codes[k % len(codes)]
+    text.to_csv(path, index=False)
+    return text
+
+
+def test_missing_codes_in_adjusters_and_score_are_missing(responses, tmp_path: Path) -> None:
+    path, df = responses
+    coded = tmp_path / "coded.csv"
+    text = _with_missing_codes(df, coded, ["NA", "N/A", "nan", "null", ""])
+    assert (text["age"] == "NA").any() and (text["y"] == "null").any()
+    args = ["--unit", "unit", "--score", "y", "--adjust", "age,health,sex"]
+    result = _run(["adjust", str(coded), *args])
+    assert result.exit_code == 0, result.output
+    # The same table as statsmodels on the frame with real missing values:
+    # no "NA" level, no row lost, every code counted as imputed.
+    ref = statsmodels_fixed_effects(df, "unit", "y", ["age", "health", "sex"])
+    rows = {r["unit"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    for unit_label, adjusted in ref["adjusted"].items():
+        if rows[unit_label]["flag"] != "suppressed":
+            assert float(rows[unit_label]["adjusted"]) == pytest.approx(adjusted, abs=5e-7)
+            assert float(rows[unit_label]["se"]) == pytest.approx(ref["se"][unit_label], abs=5e-7)
+    answered = df[df["y"].notna()]
+    n_age, n_health = int(answered["age"].isna().sum()), int(answered["health"].isna().sum())
+    assert (
+        f"{len(df) - len(answered)} of {len(df)} rows left out for a missing score; "
+        f"{n_age + n_health} missing adjuster value(s) imputed (age {n_age}, health {n_health})"
+    ) in result.stderr
+    # The plain file with empty cells gives byte-identical output.
+    assert _run(["adjust", str(path), *args]).stdout == result.stdout
+
+
+def test_missing_option_replaces_the_codes(responses, tmp_path: Path) -> None:
+    path, df = responses
+    coded = tmp_path / "coded.csv"
+    _with_missing_codes(df, coded, ["."])  # SAS's missing value
+    args = ["--unit", "unit", "--score", "y", "--adjust", "age,health,sex"]
+    own = _run(["adjust", str(coded), *args, "--missing", "."])
+    assert own.exit_code == 0, own.output
+    assert own.stdout == _run(["adjust", str(path), *args]).stdout
+    # Without "." in the list, it is text: a non-numeric score.
+    default = _run(["adjust", str(coded), *args])
+    assert default.exit_code == 2 and "not numeric" in default.stderr
+    # NA is only missing while listed: with --missing . it is a level again.
+    na = tmp_path / "na.csv"
+    _with_missing_codes(df.dropna(subset=["y"]), na, ["NA"])
+    as_level = _run(["adjust", str(na), *args, "--missing", "."])
+    frame = read_responses_csv(na, unit="unit", score="y", adjusters=["age"], missing=["."])
+    assert (frame["age"] == "NA").any()
+    assert as_level.exit_code == 0 and "0 missing adjuster value(s)" in as_level.stderr
+
+
+def test_missing_codes_do_not_touch_the_unit_column(tmp_path: Path) -> None:
+    lines = ["unit,y,age"] + [
+        f"{u},{10 * k + (u == 'NA')},{'ab'[k % 2]}" for u in ("NA", "B") for k in range(12)
+    ]
+    path = _bad(tmp_path, "x.csv", "\n".join(lines) + "\n")
+    frame = read_responses_csv(path, unit="unit", score="y", adjusters=["age"])
+    assert sorted(frame["unit"].unique()) == ["B", "NA"]
+
+
+def test_help_documents_the_missing_option() -> None:
+    text = _run(["adjust", "--help"]).output
+    assert "--missing" in text and "NA,N/A,nan,null" in text

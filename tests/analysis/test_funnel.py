@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -46,8 +47,10 @@ def test_mean_funnel_limits_of_an_item_by_hand() -> None:
     units = list(ref["adjusted"].index)
     kept = [u for u in units if ref["n"][u] >= min_n]
     assert 5 < len(kept) < len(units), "the test needs both suppressed and shown units"
-    z = [(ref["adjusted"][u] - mu) / (s_w / math.sqrt(ref["n"][u])) for u in kept]
-    s2 = [s_w**2 / ref["n"][u] for u in kept]
+    # z and the DL weights use the se of the standardised prediction from
+    # statsmodels' dummy OLS, which includes the adjustment's uncertainty.
+    z = [(ref["adjusted"][u] - mu) / ref["se"][u] for u in kept]
+    s2 = [ref["se"][u] ** 2 for u in kept]
     phi, tau2 = dersimonian_laird(z, s2)
     assert result.funnel.n_used == len(kept)
     assert result.funnel.tau2 == pytest.approx(tau2, rel=1e-8, abs=1e-10)
@@ -103,3 +106,30 @@ def test_proportion_funnel_is_on_the_arcsine_scale() -> None:
         assert res.lower95[j] == pytest.approx(lo, abs=1e-12)
         assert res.upper95[j] == pytest.approx(hi, abs=1e-12)
         assert res.z[j] == pytest.approx(z[j], abs=1e-10)
+
+
+def test_dersimonian_laird_tau2_matches_statsmodels_combine_effects() -> None:
+    # Without winsorising and with z taken against the inverse-variance
+    # weighted mean, I * phi is Cochran's Q, so the spec's tau^2 is the
+    # textbook DerSimonian-Laird estimate.
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    rng = np.random.default_rng(17)
+    positive = 0
+    for k in (5, 12, 40, 80):
+        variances = rng.uniform(0.5, 4.0, k)
+        effects = rng.normal(0.0, np.sqrt(variances + 1.5))
+        w = 1.0 / variances
+        pooled = float(np.sum(w * effects) / np.sum(w))
+        z = (effects - pooled) / np.sqrt(variances)
+        od = overdispersion(z, variances, winsor=0.0)
+        with warnings.catch_warnings():
+            # statsmodels does not truncate tau^2 at 0 and then takes the
+            # square root of a negative HKSJ variance, which it warns about.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ref = combine_effects(effects, variances, method_re="dl")
+        truncated = max(0.0, float(ref.tau2))
+        assert od.tau2 == pytest.approx(truncated, rel=1e-10, abs=1e-14)
+        assert od.n_units * od.phi == pytest.approx(float(ref.q), rel=1e-10)
+        positive += od.tau2 > 0
+    assert positive >= 2, "the test needs cases with overdispersion"

@@ -72,10 +72,43 @@ def test_top_box_item_by_hand(topbox_data: pd.DataFrame) -> None:
             assert frame.loc[u, hi_col] == pytest.approx(
                 math.sin(min(math.pi / 2, theta0 + half)) ** 2, abs=1e-10
             )
-        assert frame.loc[u, "se"] == pytest.approx(math.sqrt(ref["mse_resid"] / n), rel=1e-8)
+        assert frame.loc[u, "se"] == pytest.approx(ref["se"][u], rel=1e-8)
 
 
 def test_proportion_scores_must_be_zero_or_one(topbox_data: pd.DataFrame) -> None:
     df = topbox_data.assign(score=topbox_data["q"].map({"5": 100.0, "4": 75.0}))
     with pytest.raises(InputError, match="0/1"):
         analyse_item(df, unit="unit", score="score", measure="proportion")
+
+
+def _wilson(count: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson (1927) score interval, by its closed form."""
+    p = count / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def test_wilson_interval_of_the_top_box_share(topbox_data: pd.DataFrame) -> None:
+    df = topbox_data.assign(best=top_box(topbox_data["q"]))
+    result = analyse_item(df, unit="unit", score="best", measure="proportion")
+    answered = df[df["best"].notna()]
+    counts = answered.groupby("unit")["best"].agg(["sum", "size"])
+    assert list(counts.index) == list(result.units)
+    low, high = result.wilson_interval()
+    np.testing.assert_array_equal(low, result.wilson_low)
+    np.testing.assert_array_equal(high, result.wilson_high)
+    for j, (count, n) in enumerate(zip(counts["sum"], counts["size"], strict=True)):
+        lo, hi = _wilson(int(count), int(n), 1.959963984540054)
+        assert low[j] == pytest.approx(lo, abs=1e-12)
+        assert high[j] == pytest.approx(hi, abs=1e-12)
+        assert low[j] <= count / n <= high[j]
+    lo90, hi90 = result.wilson_interval(alpha=0.10)
+    assert np.all(lo90 >= low) and np.all(hi90 <= high)
+
+
+def test_wilson_interval_is_only_for_proportions(topbox_data: pd.DataFrame) -> None:
+    df = topbox_data.assign(best=top_box(topbox_data["q"]))
+    result = analyse_item(df, unit="unit", score="best")
+    with pytest.raises(InputError, match="proportions"):
+        result.wilson_interval()
