@@ -106,9 +106,11 @@ def _number(value: Any) -> float | None:
 Target = tuple[str, str, pd.Series, pd.Series | None]
 
 
-def targets_of(frame: ResponseFrame) -> list[Target]:
-    """(domain, item id or "" for the composite, scores, top-box indicator) to analyse."""
-    scored = frame.scored()
+def targets_of(frame: ResponseFrame, scored: pd.DataFrame) -> list[Target]:
+    """(domain, item id or "" for the composite, scores, top-box indicator) to analyse.
+
+    ``scored`` is ``frame.scored()``, computed once by the caller (it scores every item).
+    """
     targets: list[Target] = []
     by_domain: dict[str, list[str]] = {}
     for item in scored_items(frame):
@@ -123,15 +125,20 @@ def targets_of(frame: ResponseFrame) -> list[Target]:
 
 
 def unit_rows(
-    frame: ResponseFrame, on_target: Callable[[], None] | None = None
+    frame: ResponseFrame,
+    on_target: Callable[[], None] | None = None,
+    prepared: tuple[pd.DataFrame, list[Target]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per-unit rows of every scored item and every domain composite (not yet stored).
 
-    ``on_target`` is called after each item or composite (a progress bar's tick).
+    ``on_target`` is called before each item or composite (a progress bar's tick);
+    ``prepared`` is ``(frame.scored(), targets_of(...))`` when the caller has them.
     """
-    scored = frame.scored()
+    if prepared is None:
+        scored = frame.scored()
+        prepared = (scored, targets_of(frame, scored))
+    scored, targets = prepared
     adjusters = adjusters_of(frame)
-    targets = targets_of(frame)
     rows: list[dict[str, Any]] = []
     for domain, item_id, score, top in targets:
         if on_target is not None:
@@ -215,7 +222,12 @@ async def build_period(
         which = f"questionnaire {slug!r}" if slug else "any questionnaire"
         raise NoAnswers(f"period: no answers to {which} in {period.label}")
     built_at = now or dt.datetime.now(dt.UTC)
-    total = sum(len(targets_of(frame)) for frame in frames) if progress else 0
+    # Scored once per frame: the progress total and the fits share the targets.
+    prepared = []
+    for frame in frames:
+        scored = frame.scored()
+        prepared.append((scored, targets_of(frame, scored)))
+    total = sum(len(targets) for _, targets in prepared)
     done_targets = 0
 
     def tick() -> None:
@@ -224,7 +236,10 @@ async def build_period(
         if progress is not None:
             progress(done_targets, total)
 
-    computed = [(frame, unit_rows(frame, tick)) for frame in frames]
+    computed = [
+        (frame, unit_rows(frame, tick, ready))
+        for frame, ready in zip(frames, prepared, strict=True)
+    ]
     codes = sorted({row["practice"] for _, rows in computed for row in rows} | _codes(frames))
     ids = {
         row["code"]: row["id"]

@@ -9,8 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from ..results.conftest import cli_env, survey_service
-from ..results.test_export_and_build import ADJUST
+from ..results.conftest import export_and_adjust
 
 pytestmark = pytest.mark.anyio
 
@@ -20,19 +19,7 @@ COLUMNS = ("observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb
 async def test_feedback_csv_equals_analyse_adjust_on_the_export(
     accounts, logged_in, database_url, tmp_path
 ):
-    env = cli_env(database_url)
-    export = tmp_path / "scored.csv"
-    exported = await survey_service(
-        "responses", "export", "--questionnaire", "mini", "--period", "2026-11", "--scored",
-        "--output", str(export), env=env,
-    )  # fmt: skip
-    assert exported.returncode == 0, exported.stderr
-    adjusted = await survey_service(
-        "analyse", "adjust", str(export), "--unit", "practice", "--score", "mini.listened",
-        "--adjust", ADJUST, env=env,
-    )  # fmt: skip
-    assert adjusted.returncode == 0, adjusted.stderr
-    expected = pd.read_csv(io.StringIO(adjusted.stdout), dtype={"unit": str}).set_index("unit")
+    expected = await export_and_adjust(database_url, tmp_path, "mini.listened")
 
     compared = 0
     async with logged_in(accounts["analyst"]) as client:

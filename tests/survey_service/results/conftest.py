@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import os
+import io
 import random
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+# The real command in a subprocess, as a user runs it (no terminal: no progress bar).
+from ..distribution.clitools import Result, survey_service
+
+__all__ = ["Result", "cli_env", "export_and_adjust", "survey_service"]
+
+#: The build's adjusters for ``mini``: its own (age_band; sex is never asked)
+#: plus survey mode and language, as `analyse adjust` is given them.
+ADJUST = "age_band,channel,language"
 
 CATALOGUE_DIR = Path(__file__).parent.parent / "fixtures" / "catalogue"
 #: A phone number in a comment: it must never leave the database through results.
@@ -86,23 +94,19 @@ def cli_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-async def survey_service(*args: str, env: dict[str, str]) -> Result:
-    """The real command in a subprocess, as a user runs it (no terminal: no progress bar)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "survey_service",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return Result(process.returncode or 0, out.decode(), err.decode())
+async def export_and_adjust(database_url: str, tmp_path: Path, score: str) -> pd.DataFrame:
+    """What an analyst gets: `responses export --scored` of November piped through
+    `analyse adjust` (real processes), indexed by practice code."""
+    env = cli_env(database_url)
+    export = tmp_path / "scored.csv"
+    exported = await survey_service(
+        "responses", "export", "--questionnaire", "mini", "--period", "2026-11", "--scored",
+        "--output", str(export), env=env,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    adjusted = await survey_service(
+        "analyse", "adjust", str(export), "--unit", "practice", "--score", score,
+        "--adjust", ADJUST, env=env,
+    )  # fmt: skip
+    assert adjusted.returncode == 0, adjusted.stderr
+    return pd.read_csv(io.StringIO(adjusted.stdout), dtype={"unit": str}).set_index("unit")

@@ -21,7 +21,7 @@ from survey_service.results.service import (
 )
 from survey_service.results.tables import ReportRate, ReportRevision, ReportUnit
 
-from .conftest import SECRET_COMMENT, cli_env, survey_service
+from .conftest import SECRET_COMMENT, cli_env, export_and_adjust, survey_service
 
 pytestmark = pytest.mark.anyio
 
@@ -35,9 +35,6 @@ ITEM_COLUMNS = [
     "mini.gp_knew",
     "casemix.age_band",
 ]
-#: The build's adjusters for ``mini``: its own (age_band; sex is never asked)
-#: plus survey mode and language.
-ADJUST = "age_band,channel,language"
 
 
 async def test_frame_has_one_row_per_response_of_the_period(seeded, fixture_catalogue):
@@ -181,18 +178,7 @@ async def test_stored_results_equal_analyse_adjust_on_the_export(seeded, databas
         "report", "build", "--period", "2026-11", "--questionnaire", "mini", env=env
     )
     assert built.returncode == 0, built.stderr
-    export = tmp_path / "scored.csv"
-    exported = await survey_service(
-        "responses", "export", "--questionnaire", "mini", "--period", "2026-11", "--scored",
-        "--output", str(export), env=env,
-    )  # fmt: skip
-    assert exported.returncode == 0, exported.stderr
-    adjusted = await survey_service(
-        "analyse", "adjust", str(export), "--unit", "practice", "--score", "mini.listened",
-        "--adjust", ADJUST, env=env,
-    )  # fmt: skip
-    assert adjusted.returncode == 0, adjusted.stderr
-    expected = pd.read_csv(io.StringIO(adjusted.stdout), dtype={"unit": str}).set_index("unit")
+    expected = await export_and_adjust(database_url, tmp_path, "mini.listened")
     codes = await ReportUnit.select(ReportUnit.practice, ReportUnit.practice.code)
     code_of = {r["practice"]: r["practice.code"] for r in codes}
     stored = pd.DataFrame(await ReportUnit.select().where(ReportUnit.item == "mini.listened"))
