@@ -16,7 +16,13 @@ from survey_service.invitations.tables import Invitation, RateCounter
 from survey_service.practices.tables import Practice
 from survey_service.questionnaires.tables import QuestionnaireVersion
 from survey_service.responses.tables import Answer, Response
-from survey_service.results.tables import ReportRate, ReportRevision, ReportUnit
+from survey_service.results.tables import (
+    ReportGap,
+    ReportItem,
+    ReportRate,
+    ReportRevision,
+    ReportUnit,
+)
 
 APP_CONFIG = AppConfig(
     app_name="survey",
@@ -40,6 +46,8 @@ APP_CONFIG = AppConfig(
         ReportRevision,
         ReportUnit,
         ReportRate,
+        ReportItem,
+        ReportGap,
     ],
     migration_dependencies=[],
     commands=[],

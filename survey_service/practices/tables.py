@@ -1,6 +1,7 @@
 """Storage of practice units."""
 
-from piccolo.columns import Boolean, Serial, Varchar
+from piccolo.columns import Boolean, ForeignKey, Serial, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 
@@ -19,3 +20,8 @@ class Practice(Table, tablename="practice"):
     #: sha256 of the practice's API key; the key itself is shown once, never stored
     api_key_hash = Varchar(length=64, null=True, default=None, unique=True)
     active = Boolean(default=True)
+    #: the unit above this one in the region's tree (region > area > practice,
+    #: region > hospital > department > section); NULL at the top
+    parent: ForeignKey["Practice"] = ForeignKey(
+        references="self", null=True, default=None, on_delete=OnDelete.restrict
+    )

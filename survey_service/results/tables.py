@@ -31,6 +31,8 @@ class ReportRevision(Table, tablename="report_revision"):
     revision = Integer()
     built_at = Timestamptz()
     released_at = Timestamptz(null=True, default=None)
+    #: set by ``report publish`` (public pages show only published revisions)
+    published_at = Timestamptz(null=True, default=None)
     #: responses the build read (every respondent of the questionnaire in the period)
     responses = Integer(default=0)
 
@@ -76,3 +78,50 @@ class ReportRate(Table, tablename="report_rate"):
     answered = Integer(default=0)
     expired = Integer(default=0)
     opted_out = Integer(default=0)
+
+
+class ReportItem(Table, tablename="report_item"):
+    """The regional parameters of one item, composite or transition at one level.
+
+    Enough to draw a funnel plot from the stored unit rows: the target (mu),
+    the within-unit SD and the overdispersion (ANALYSIS_SPEC 4). ``level`` is
+    the tree level the units of the fit sit at (``practice`` for the bottom).
+    """
+
+    id = Serial(primary_key=True)
+    revision = ForeignKey(references=ReportRevision, on_delete=OnDelete.cascade)
+    level = Varchar(length=32, default="practice")
+    domain = Varchar(length=32)
+    #: item id; "" for a domain composite; ``from->to`` for a transition (domain "sector_gap")
+    item = Varchar(length=64, default="")
+    #: "mean" (0..100 scores) or "proportion" (transitions; mu is then a share 0..1)
+    measure = Varchar(length=16, default="mean")
+    units = Integer(default=0)
+    n = Integer(default=0)
+    mu = DoublePrecision(null=True, default=None)
+    s_w = DoublePrecision(null=True, default=None)
+    tau2 = DoublePrecision(null=True, default=None)
+    phi = DoublePrecision(null=True, default=None)
+
+
+class ReportGap(Table, tablename="report_gap"):
+    """A cross-sector transition's gap rate (ANALYSIS_SPEC 7), in percent 0..100.
+
+    ``practice`` NULL is the region's row of the transition (one cell of the
+    from x to matrix); otherwise one unit's row for the transition's funnel.
+    Numbers are NULL where suppressed (fewer than 10 answers).
+    """
+
+    id = Serial(primary_key=True)
+    revision = ForeignKey(references=ReportRevision, on_delete=OnDelete.cascade)
+    practice = ForeignKey(references=Practice, null=True, default=None, on_delete=OnDelete.restrict)
+    from_sector = Varchar(length=32)
+    to_sector = Varchar(length=32)
+    n = Integer()
+    observed = DoublePrecision(null=True, default=None)
+    adjusted = DoublePrecision(null=True, default=None)
+    se = DoublePrecision(null=True, default=None)
+    ci_low = DoublePrecision(null=True, default=None)
+    ci_high = DoublePrecision(null=True, default=None)
+    flag = Varchar(length=20, default="")
+    suppressed = Boolean(default=False)
