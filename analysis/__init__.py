@@ -16,6 +16,12 @@ from analysis._errors import (
 )
 from analysis.casemix import CasemixFit, fit_casemix
 from analysis.compare import FLAGS, classify_units
+from analysis.disclosure_audit import (
+    AUDIT_COLUMNS,
+    audit_suppression,
+    table_is_safe,
+    unsafe_cells,
+)
 from analysis.funnel import (
     Z_95,
     Z_998,
@@ -55,6 +61,7 @@ from analysis.synthetic import SyntheticSurvey, synthetic_survey
 from analysis.synthetic_text import LabelledComment, synthetic_comments
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "FLAGS",
     "MIN_CELL",
     "MIN_UNIT_N",
@@ -80,6 +87,7 @@ __all__ = [
     "SyntheticSurvey",
     "analyse_item",
     "analyse_items",
+    "audit_suppression",
     "breakdown",
     "classify_units",
     "composite_score",
@@ -99,7 +107,9 @@ __all__ = [
     "suppress_cells",
     "synthetic_comments",
     "synthetic_survey",
+    "table_is_safe",
     "top_box",
     "transitions_long",
     "unit_reliability",
+    "unsafe_cells",
 ]

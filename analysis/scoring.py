@@ -41,10 +41,10 @@ def _as_codes(values: pd.Series | Sequence[object]) -> pd.Series:
     if isinstance(series.dtype, pd.CategoricalDtype):
         # Map the (few) categories instead of millions of cells: this is the
         # difference between milliseconds and seconds on a national table.
-        cats = pd.Index([_code_text(c) for c in series.cat.categories])
-        codes = series.cat.codes.to_numpy()
-        text = np.asarray(cats, dtype=object)[codes]
-        text[codes < 0] = None
+        # A trailing None is what code -1 (missing) indexes, also when an item
+        # nobody answered has no categories at all.
+        cats = np.array([_code_text(c) for c in series.cat.categories] + [None], dtype=object)
+        text = cats[series.cat.codes.to_numpy()]
         return pd.Series(text, index=series.index, dtype=object)
     return series.map(_code_text, na_action="ignore").astype(object)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis._cycles import protect_cycles
 from analysis._errors import InputError
 from analysis._validate import numeric_score, require_columns, require_frame
 
@@ -92,7 +93,10 @@ def suppress_cells(
         Cells with ``0 < count < min_cell`` are suppressed.
     protect_columns : bool, default False
         Also protect each column, for tables whose column totals are
-        published too (e.g. the region's age-band totals).
+        published too (e.g. the region's age-band totals). The result then
+        passes :func:`analysis.table_is_safe` with row, column and grand
+        totals published, except for cells that the totals give away
+        whatever is hidden (see Notes).
 
     Returns
     -------
@@ -105,9 +109,26 @@ def suppress_cells(
     Within each breakdown, after the small cells are hidden, the next-smallest
     non-empty visible cell is hidden as well, repeatedly, until at least two
     cells are hidden and they hold at least ``min_cell`` people together.
-    Empty cells are never used as complements: a hidden zero protects nothing
-    that the reader cannot infer. With ``protect_columns`` rows and columns are
+    Empty cells are never used as complements here: within one line a hidden
+    zero adds nothing to the hidden sum, which the reader can work out. With
+    ``protect_columns`` rows and columns are
     protected in turn until neither changes.
+
+    With both sets of totals published that is not enough: a hidden cell
+    that lies on no cycle of hidden cells (row, column, row, ... back to the
+    start) is pinned by the totals, and can be worked out exactly. So a
+    second step checks every hidden cell, small ones first, exactly (a
+    maximum flow through the other hidden cells gives how far it can move).
+    Each must be able to move, and a small one must be able to reach 0 or
+    ``min_cell``. A cell that cannot gets the cheapest cycle that frees it:
+    the fewest empty cells (an empty cell is hidden only when no cycle of
+    non-empty cells exists), then the smallest total hidden, then the fewest
+    cells; if no single cycle suffices, its whole row and column, then the
+    whole table. Cells are never hidden in a line whose total is 0, and
+    cells the totals pin whatever is hidden (any cell of a one-row table;
+    a small cell whose row or column total is below ``min_cell`` and which
+    cannot be 0) are left as the first step left them:
+    :func:`analysis.unsafe_cells` reports them.
 
     References
     ----------
@@ -139,6 +160,8 @@ def suppress_cells(
             if _protect_line(values[:, j], col_hidden, col_secondary, min_cell):
                 hidden[:, j], secondary[:, j] = col_hidden, col_secondary
                 changed = True
+    if protect_columns:
+        protect_cycles(values, hidden, secondary, primary, min_cell)
     return CellSuppression(
         primary=pd.DataFrame(primary, index=frame.index, columns=frame.columns),
         secondary=pd.DataFrame(secondary, index=frame.index, columns=frame.columns),

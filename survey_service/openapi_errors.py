@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     401: "no valid API key",
     403: "the API key belongs to another practice",
     404: "not found",
+    408: "the request body did not arrive within REQUEST_BODY_TIMEOUT_SECONDS",
     409: "the survey link has already been used",
     410: "the survey link has expired",
     422: "invalid input; `errors` names each field",

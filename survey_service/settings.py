@@ -65,11 +65,25 @@ class Settings:
         "Scheme, host and port that links in SMS and QR codes use "
         "(the demo follows `--host`/`--port` unless this is set).",
     )
+    service_mode: str = _setting(
+        "SERVICE_MODE",
+        "development",
+        "`development` or `production`. Production refuses to start unless SECRET_KEY, "
+        "PHONE_KEYS and PHONE_HASH_KEY are set (keys generated per host would differ "
+        "between replicas and vanish with a container) and PUBLIC_BASE_URL is https.",
+    )
     secret_key: str = _setting(
         "SECRET_KEY",
         "",
         "Key for CSRF tokens and link-guess counters; empty: a random key "
         "kept in the data directory, so restarts keep working.",
+    )
+    secret_key_previous: str = _setting(
+        "SECRET_KEY_PREVIOUS",
+        "",
+        "Earlier SECRET_KEY values, comma-separated, kept while a rotation settles: SMS "
+        "links sealed under them are still sent. Drop them after TOKEN_DAYS "
+        "(deploy/OPERATIONS.md, Keys).",
     )
     phone_keys: str = _setting(
         "PHONE_KEYS",
@@ -87,6 +101,13 @@ class Settings:
         "stable, a new key forgets every opt-out. Empty: generated in the data directory (demo).",
     )
     token_days: int = _setting("TOKEN_DAYS", 14, "Days a survey link stays valid.")
+    accessibility_contact: str = _setting(
+        "ACCESSIBILITY_CONTACT",
+        "",
+        "E-mail address the accessibility statement (`/accessibility`) gives for reporting "
+        "barriers: the region's own. Empty: the statement asks patients to contact the "
+        "region that sent the survey, with no address.",
+    )
     questionnaire_dir: Path | None = _setting(
         "SURVEY_QUESTIONNAIRE_DIR",
         None,
@@ -116,6 +137,12 @@ class Settings:
 
     # --- accounts: staff logins (see docs/accounts.md) ---
 
+    request_body_timeout_seconds: float = _setting(
+        "REQUEST_BODY_TIMEOUT_SECONDS",
+        15.0,
+        "Seconds a request's whole body may take to arrive before the answer is 408 "
+        "(a client trickling a body would otherwise hold a connection open).",
+    )
     session_idle_minutes: int = _setting(
         "SESSION_IDLE_MINUTES",
         30,
@@ -133,7 +160,8 @@ class Settings:
         "SMS_BACKEND",
         "console",
         "`console` (prints, masked; the demo prints links), `file:/ABS/PATH` "
-        "(one JSON line per message) or `gatewayapi` (GatewayAPI's REST API).",
+        "(one JSON line per message), `gatewayapi` (GatewayAPI's REST API) or "
+        "`twilio` (Twilio's Messages API).",
     )
     sms_sender: str = _setting(
         "SMS_SENDER", "Patientsvar", "Sender shown on the phone (at most 11 letters/digits)."
@@ -183,8 +211,9 @@ class Settings:
         "SMS_UNKNOWN_OUTCOME_WAIT_SECONDS",
         900.0,
         "After a timeout (the provider may have sent the message) wait this long for "
-        "its delivery report before sending again; only with the delivery webhook "
-        "configured, otherwise the normal backoff applies.",
+        "its delivery report, or before asking the provider (Twilio), before sending "
+        "again; only with the delivery webhook configured or a provider that can be "
+        "asked, otherwise the normal backoff applies.",
     )
     sms_batch_size: int = _setting(
         "SMS_BATCH_SIZE", 20, "Messages one worker claims and sends concurrently."
@@ -206,11 +235,43 @@ class Settings:
         "Secret of the delivery-status webhook's JWT (`X-Gwapi-Signature`); "
         "empty: the webhook answers 404.",
     )
+    twilio_url: str = _setting(
+        "TWILIO_URL",
+        "https://api.twilio.com",
+        "Base URL of Twilio's REST API (tests point it at a stand-in).",
+    )
+    twilio_account_sid: str = _setting(
+        "TWILIO_ACCOUNT_SID", "", "Twilio Account SID, `AC...` (for `SMS_BACKEND=twilio`)."
+    )
+    twilio_auth_token: str = _setting(
+        "TWILIO_AUTH_TOKEN", "", "Twilio Auth Token (for `SMS_BACKEND=twilio`)."
+    )
+    twilio_from: str = _setting(
+        "TWILIO_FROM",
+        "",
+        "Twilio sender: a number (E.164), an alphanumeric sender ID, or a "
+        "Messaging Service SID (`MG...`).",
+    )
     results_release_delay_days: int = _setting(
         "RESULTS_RELEASE_DELAY_DAYS",
         0,
         "Days after a period ends before its results may be released "
         "(`survey-service report release`); late answers still arrive meanwhile.",
+    )
+    results_labels: str = _setting(
+        "RESULTS_LABELS",
+        "spec",
+        "How `report build` labels units above or below the region: `spec` (outside the "
+        "unit's own 95% and 99.8% limits, ANALYSIS_SPEC 3) or `fdr` (Benjamini-Hochberg: "
+        "at most 5% of the labels expected to be chance however many units). Stored with "
+        "the results and stated wherever labels are shown.",
+    )
+    results_publication_delay_days: int = _setting(
+        "RESULTS_PUBLICATION_DELAY_DAYS",
+        21,
+        "Days (Danish dates) from a period's release to the units until it may be "
+        "published on `/results` (`survey-service report publish`): units see their "
+        "results first, as in LUP.",
     )
 
     #: names of the variables that were set in the environment (not defaults)
@@ -222,6 +283,12 @@ class Settings:
         if self.data_dir is not None:
             return self.data_dir.expanduser().resolve()
         return Path.home() / ".local" / "share" / "survey-service"
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """SECRET_KEY, then the earlier ones still accepted for opening sealed tokens."""
+        previous = (k.strip() for k in self.secret_key_previous.split(","))
+        return (self.secret_key, *(k for k in previous if k and k != self.secret_key))
 
     @property
     def trusted_networks(self) -> tuple[IPNetwork, ...]:
@@ -293,10 +360,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if values.get("data_dir") is None and env.get("XDG_DATA_HOME", "").strip():
         values["data_dir"] = Path(env["XDG_DATA_HOME"].strip()) / "survey-service"
     settings = Settings(**values, explicit=frozenset(explicit))
+    _check_mode(settings)
     if not settings.secret_key:
         settings = dataclasses.replace(settings, secret_key=_stored_secret(settings.data_directory))
     _check(settings)
     return settings
+
+
+#: Keys a production installation must be given rather than generate per host.
+PRODUCTION_KEYS = ("SECRET_KEY", "PHONE_KEYS", "PHONE_HASH_KEY")
+
+
+def _check_mode(settings: Settings) -> None:
+    """SERVICE_MODE, and in production the keys and https that a region's replicas share."""
+    if settings.service_mode not in ("development", "production"):
+        raise SettingsError(
+            f"SERVICE_MODE must be development or production, got {settings.service_mode!r}"
+        )
+    if settings.service_mode != "production":
+        return
+    missing = [name for name in PRODUCTION_KEYS if not getattr(settings, name.lower())]
+    if missing:
+        raise SettingsError(
+            f"SERVICE_MODE=production needs {', '.join(missing)} set "
+            "(see the README's settings table and deploy/OPERATIONS.md)"
+        )
+    if not settings.public_base_url.startswith("https://"):
+        raise SettingsError("SERVICE_MODE=production needs an https:// PUBLIC_BASE_URL")
 
 
 def _check(settings: Settings) -> None:
@@ -311,6 +401,7 @@ def _check(settings: Settings) -> None:
         ("SMS_MAX_ATTEMPTS", settings.sms_max_attempts),
         ("SMS_TIMEOUT_SECONDS", settings.sms_timeout_seconds),
         ("SESSION_IDLE_MINUTES", settings.session_idle_minutes),
+        ("REQUEST_BODY_TIMEOUT_SECONDS", settings.request_body_timeout_seconds),
         ("SESSION_MAX_HOURS", settings.session_max_hours),
     ):
         if value <= 0:
@@ -327,8 +418,13 @@ def _check(settings: Settings) -> None:
         _ = settings.trusted_networks  # parsed once here, so a typo stops start-up
     except ValueError as exc:
         raise SettingsError(f"TRUSTED_PROXIES: {exc}") from None
+    if settings.results_labels not in ("spec", "fdr"):
+        raise SettingsError(f"RESULTS_LABELS must be spec or fdr, got {settings.results_labels!r}")
     if settings.phone_hash_key and len(settings.phone_hash_key) < 32:
         raise SettingsError("PHONE_HASH_KEY must be at least 32 characters")
+    contact = settings.accessibility_contact
+    if contact and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", contact):
+        raise SettingsError(f"ACCESSIBILITY_CONTACT must be an e-mail address, got {contact!r}")
     # A lease shorter than one send would hand messages still being sent to
     # another worker: a duplicate every time.
     if settings.sms_lease_seconds <= settings.sms_timeout_seconds + 5:

@@ -93,7 +93,10 @@ async def empty_tables() -> None:
     from piccolo.table import sort_table_classes
 
     from survey_service.piccolo_app import APP_CONFIG
+    from survey_service.practices.tables import Practice
 
+    # The unit tree references itself (ON DELETE RESTRICT): unhook it first.
+    await Practice.update({Practice.parent: None}, force=True)
     for table in reversed(sort_table_classes(list(APP_CONFIG.table_classes))):
         await table.delete(force=True)
 

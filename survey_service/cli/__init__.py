@@ -18,6 +18,7 @@ from survey_service.cli.questionnaires import questionnaires
 from survey_service.cli.report import report
 from survey_service.cli.responses import responses
 from survey_service.cli.server import demo, serve
+from survey_service.cli.units import units
 from survey_service.cli.users import user
 from survey_service.cli.visits import visits
 from survey_service.cli.worker import worker
@@ -44,6 +45,7 @@ main.add_command(user)
 main.add_command(audit)
 main.add_command(responses)
 main.add_command(report)
+main.add_command(units)
 
 main.add_command(analyse)
 

@@ -14,7 +14,7 @@ __all__ = ["report"]
 
 @click.group()
 def report() -> None:
-    """Stored results per period: build a revision, release it."""
+    """Stored results per period: build a revision, release it, publish it."""
 
 
 @report.command("build")
@@ -41,9 +41,13 @@ def build(period: str, slug: str | None) -> None:
                     bar.length = total  # known once the answers are read
                     bar.update(done - bar.pos)
 
-                built = run(build_period(catalogue, period, slug, progress=progress))
+                built = run(
+                    build_period(
+                        catalogue, period, slug, progress=progress, labels=settings.results_labels
+                    )
+                )
         else:
-            built = run(build_period(catalogue, period, slug))
+            built = run(build_period(catalogue, period, slug, labels=settings.results_labels))
     except ServiceError as exc:
         fail(exc.detail)
     for one in built:
@@ -74,3 +78,49 @@ def release(period: str, slug: str | None) -> None:
         fail(exc.detail)
     for questionnaire, revision in released:
         click.echo(f"Released {questionnaire} {period} revision {revision}.")
+
+
+@report.command("publish")
+@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+def publish(period: str, slug: str | None) -> None:
+    """Publish a released period on /results (RESULTS_PUBLICATION_DELAY_DAYS after release)."""
+    from survey_service.results.periods import parse_period
+    from survey_service.results.publication import publish_period
+
+    try:
+        parse_period(period)
+    except ServiceError as exc:
+        fail(exc.detail)
+    settings = open_database()
+    try:
+        published = run(
+            publish_period(period, delay_days=settings.results_publication_delay_days, slug=slug)
+        )
+    except ServiceError as exc:
+        fail(exc.detail)
+    for one in published:
+        state = "Published" if one.changed else "Already public:"
+        click.echo(f"{state} {one.questionnaire} {period} revision {one.revision}.")
+
+
+@report.command("unpublish")
+@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+def unpublish(period: str, slug: str | None, reason: str) -> None:
+    """Take a published period off /results (units keep seeing it)."""
+    from survey_service.results.periods import parse_period
+    from survey_service.results.publication import unpublish_period
+
+    try:
+        parse_period(period)
+    except ServiceError as exc:
+        fail(exc.detail)
+    open_database()
+    try:
+        done = run(unpublish_period(period, reason=reason, slug=slug))
+    except ServiceError as exc:
+        fail(exc.detail)
+    for questionnaire, revision in done:
+        click.echo(f"Unpublished {questionnaire} {period} revision {revision}.")

@@ -6,8 +6,10 @@ import contextlib
 import io
 import os
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from survey_service.db import piccolo_conf
@@ -28,10 +30,36 @@ async def migrate(quiet: bool = True) -> None:
         # is stored in the file, so doing it here covers every later connection.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
     out = io.StringIO()
-    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
-        result = await run_forwards(app_name="survey", migration_id="all")
+    async with _one_migrator(engine):
+        with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
+            result = await run_forwards(app_name="survey", migration_id="all")
     if not result.success:
         raise MigrationError(result.message or out.getvalue().strip() or "migration failed")
+
+
+#: Key of the PostgreSQL advisory lock held while migrating.
+MIGRATE_LOCK = 0x4D69_6772  # "Migr"
+
+
+@contextlib.asynccontextmanager
+async def _one_migrator(engine: object) -> AsyncIterator[None]:
+    """On PostgreSQL, one ``db migrate`` at a time (containers may all migrate on start).
+
+    Piccolo's runner uses connections of its own, so the lock is a session
+    lock on a separate connection, held until the runner is done; a second
+    migrator waits, then finds nothing left to apply.
+    """
+    if not isinstance(engine, PostgresEngine):
+        yield
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(**engine.config)
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK)
+        yield
+    finally:
+        await connection.close()  # closing the session releases the lock
 
 
 def known_migration_ids() -> list[str]:

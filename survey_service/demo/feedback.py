@@ -11,6 +11,7 @@ import datetime as dt
 from survey_service.accounts.service import add_user
 from survey_service.accounts.tables import User
 from survey_service.questionnaires.loader import Catalogue
+from survey_service.results.publication import publish_period
 from survey_service.results.service import build_period, release_period
 from survey_service.results.tables import ReportRevision
 
@@ -36,13 +37,21 @@ def last_ended_quarters(today: dt.date, count: int = 2) -> list[str]:
 
 
 async def seed_feedback(catalogue: Catalogue, today: dt.date) -> list[str]:
-    """Build and release the last two ended quarters (once); the periods released."""
+    """Build and release the last two ended quarters (once); the periods released.
+
+    The older one is also published on ``/results``; the newer one stays in the
+    units' preview window (released, not yet public).
+    """
     periods = last_ended_quarters(today)
     for label in periods:
         if await ReportRevision.exists().where(ReportRevision.period == label):
             continue
         await build_period(catalogue, label)
-        await release_period(label, delay_days=0, today=today)
+        await release_period(label, delay_days=0, today=today, actor="demo")
+        if label == periods[0]:
+            # Demo only: a real installation waits RESULTS_PUBLICATION_DELAY_DAYS
+            # after the release; the demo has just released it, so it skips the wait.
+            await publish_period(label, delay_days=0, actor="demo")
     return periods
 
 

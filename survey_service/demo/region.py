@@ -44,3 +44,56 @@ DEMO_UNITS: tuple[DemoUnit, ...] = (
     DemoUnit("Y8101", "Psykiatrisk ambulatorium Vest (demo)", "psychiatry", "Herning"),
     DemoUnit("M8201", "Hjemmeplejen Silkeborg (demo)", "municipality", "Silkeborg"),
 )
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    """A unit of the demo region's tree that groups others and is not surveyed."""
+
+    code: str
+    name: str
+    sector: str
+    parent: str | None
+
+
+DEMO_REGION = DemoNode("R1082", "Region Midtjylland (demo)", "region", None)
+
+#: Municipality codes (the official ones) of the areas in DEMO_UNITS. An area
+#: unit is named like the practices' ``region_area``, so both groupings agree.
+_MUNICIPALITIES: dict[str, str] = {
+    "Aarhus": "0751",
+    "Randers": "0730",
+    "Viborg": "0791",
+    "Silkeborg": "0740",
+    "Horsens": "0615",
+    "Herning": "0657",
+    "Skive": "0779",
+    "Holstebro": "0661",
+}
+
+DEMO_HOSPITAL = "H8001"
+#: Units that sit directly under the region rather than under a municipality:
+#: the hospital and the regional psychiatry.
+_UNDER_REGION = frozenset({DEMO_HOSPITAL, "Y8101"})
+
+
+def area_code(area: str) -> str:
+    return f"A{_MUNICIPALITIES[area]}"
+
+
+DEMO_STRUCTURE: tuple[DemoNode, ...] = (
+    DEMO_REGION,
+    *(DemoNode(area_code(area), area, "area", DEMO_REGION.code) for area in _MUNICIPALITIES),
+    DemoNode(f"{DEMO_HOSPITAL}-MED", "Medicinsk afdeling (demo)", "department", DEMO_HOSPITAL),
+    DemoNode(
+        f"{DEMO_HOSPITAL}-MED-AMB",
+        "Medicinsk ambulatorium (demo)",
+        "section",
+        f"{DEMO_HOSPITAL}-MED",
+    ),
+)
+
+
+def demo_parent(unit: DemoUnit) -> str:
+    """The code of the unit above ``unit`` in the demo tree."""
+    return DEMO_REGION.code if unit.code in _UNDER_REGION else area_code(unit.area)

@@ -10,10 +10,11 @@ import numpy as np
 from survey_service.db import write_transaction
 from survey_service.demo.answers import answer_all, patient
 from survey_service.demo.feedback import seed_accounts, seed_feedback
-from survey_service.demo.region import DEMO_UNITS
+from survey_service.demo.region import DEMO_REGION, DEMO_STRUCTURE, DEMO_UNITS, demo_parent
 from survey_service.invitations.service import issue_invitation
 from survey_service.practices.service import add_practice
 from survey_service.practices.tables import Practice
+from survey_service.practices.tree import UnitRow, store_units
 from survey_service.questionnaires.loader import Catalogue
 from survey_service.questionnaires.sync import sync_catalogue
 from survey_service.questionnaires.tables import QuestionnaireVersion
@@ -44,7 +45,11 @@ async def seed_demo(
     if not await Practice.exists().where(Practice.code == DEMO_UNITS[0].code):
         await _seed_units(catalogue, ids, np.random.default_rng(seed), per_unit)
         summary.seeded = True
-    summary.practices = await Practice.count()
+    if not await Practice.exists().where(Practice.code == DEMO_REGION.code):
+        await _seed_tree()  # also gives a demo database seeded before the tree its tree
+    # Units patients answer about or meet; the groupings above them are not practices.
+    grouping = sorted({n.sector for n in DEMO_STRUCTURE})
+    summary.practices = await Practice.count().where(Practice.sector.not_in(grouping))
     summary.responses = await Response.count()
     summary.links = await _fresh_links(catalogue, ids, links)
     summary.periods = await seed_feedback(catalogue, dt.date.today())
@@ -77,6 +82,15 @@ async def _seed_units(
                     visit_date=today - dt.timedelta(days=int(rng.integers(1, 365))),
                     answers=answers,
                 )
+
+
+async def _seed_tree() -> None:
+    """The region's tree above the demo units (see survey_service/demo/region.py)."""
+    nodes = [(n.code, n.name, n.sector, n.parent) for n in DEMO_STRUCTURE]
+    nodes += [(u.code, u.name, u.sector, demo_parent(u)) for u in DEMO_UNITS]
+    check, _summary = await store_units([UnitRow(i, *n) for i, n in enumerate(nodes, 1)])
+    if check.refused:  # the demo's own data is wrong: say where, loudly
+        raise RuntimeError(f"demo tree: {check.refused[0]}")
 
 
 async def _fresh_links(

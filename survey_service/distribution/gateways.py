@@ -10,6 +10,8 @@
   created with mode 600.
 * ``gatewayapi`` — GatewayAPI's REST API (``POST /rest/mtsms``), the Danish
   provider many regions use. Assumptions are in docs/distribution.md.
+* ``twilio`` — Twilio's Messages API (twilio.py), with a lookup that lets a
+  timed-out send be settled without sending it twice.
 
 A gateway raises :class:`TransientGatewayError` for failures worth retrying
 (timeouts, 5xx, 429, refused credentials) and :class:`PermanentGatewayError`
@@ -24,6 +26,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
@@ -69,6 +72,15 @@ class GatewayConfigError(ValueError):
 
 
 class SmsGateway(Protocol):
+    """What the worker needs of a provider.
+
+    A gateway may also offer ``async def lookup(sms) -> str | None``: the
+    provider's id if it already has ``sms`` (None if it does not; raises
+    :class:`TransientGatewayError` if it cannot tell). The worker asks it
+    before sending a message again, so a send whose answer was lost is not
+    repeated; see :func:`lookup_of`. Gateways without one are retried blind.
+    """
+
     name: str
 
     async def send(self, sms: OutgoingSms) -> str:
@@ -76,6 +88,16 @@ class SmsGateway(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+Lookup = Callable[[OutgoingSms], Awaitable[str | None]]
+
+
+def lookup_of(gateway: SmsGateway) -> Lookup | None:
+    """The gateway's optional ``lookup``, or None (kept out of the Protocol so
+    gateways without one still satisfy it)."""
+    lookup = getattr(gateway, "lookup", None)
+    return lookup if callable(lookup) else None
 
 
 _LINK_TOKEN = re.compile(r"(/s/)[A-Za-z0-9_-]{20}")
@@ -245,4 +267,16 @@ def make_gateway(settings: Settings) -> SmsGateway:
             settings.sms_sender,
             settings.sms_timeout_seconds,
         )
-    raise GatewayConfigError(f"SMS_BACKEND={backend!r}: use console, file:/ABS/PATH or gatewayapi")
+    if backend == "twilio":
+        from survey_service.distribution.twilio import TwilioGateway
+
+        return TwilioGateway(
+            settings.twilio_url,
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from,
+            settings.sms_timeout_seconds,
+        )
+    raise GatewayConfigError(
+        f"SMS_BACKEND={backend!r}: use console, file:/ABS/PATH, gatewayapi or twilio"
+    )

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,13 +42,24 @@ def seal_token(token: str, invitation_id: int, secret: str) -> str:
     return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def unseal_token(sealed: str, invitation_id: int, secret: str) -> str:
+def unseal_token(sealed: str, invitation_id: int, secret: str | Sequence[str]) -> str:
+    """The token, opened with ``secret`` or, during a rotation, any of several keys.
+
+    ``secret`` may be :attr:`Settings.secret_keys` (the current key first,
+    then SECRET_KEY_PREVIOUS): links sealed before SECRET_KEY changed still go out.
+    """
+    secrets = (secret,) if isinstance(secret, str) else tuple(secret)
     try:
         raw = base64.urlsafe_b64decode(sealed.encode())
-        nonce, body = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-        return AESGCM(_key(secret)).decrypt(nonce, body, _aad(invitation_id)).decode()
-    except (InvalidTag, ValueError) as exc:
-        raise SealError("sealed token does not open with this SECRET_KEY") from exc
+    except ValueError as exc:
+        raise SealError("sealed token is not base64") from exc
+    nonce, body = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+    for key in secrets:
+        try:
+            return AESGCM(_key(key)).decrypt(nonce, body, _aad(invitation_id)).decode()
+        except (InvalidTag, ValueError):
+            continue
+    raise SealError("sealed token does not open with SECRET_KEY (nor SECRET_KEY_PREVIOUS)")
 
 
 def _aad(invitation_id: int) -> bytes:

@@ -22,6 +22,7 @@ from survey_service.distribution.gateways import (
     PermanentGatewayError,
     SmsGateway,
     TransientGatewayError,
+    lookup_of,
 )
 from survey_service.distribution.keys import phone_keys
 from survey_service.distribution.messages import compose_sms
@@ -50,6 +51,8 @@ class RunReport:
     gone: int = 0
     #: finishes refused because another worker had taken the message over
     lost_leases: int = 0
+    #: retries the provider's lookup showed were sent already (counted in sent)
+    found: int = 0
     #: the run met quiet hours, so due messages may still be waiting
     quiet: bool = False
     swept: housekeeping.SweepResult = field(default_factory=housekeeping.SweepResult)
@@ -58,7 +61,9 @@ class RunReport:
         return (
             f"claimed {self.claimed}, sent {self.sent}, retried {self.retried}, "
             f"dead {self.dead}, cancelled {self.cancelled}, answered or expired meanwhile "
-            f"{self.gone}, lost leases {self.lost_leases}; erased {self.swept.erased} numbers, "
+            f"{self.gone}, lost leases {self.lost_leases}"
+            + (f", found already sent {self.found}" if self.found else "")
+            + f"; erased {self.swept.erased} numbers, "
             f"deleted {self.swept.expired} expired links"
             + ("; quiet hours: nothing more sent" if self.quiet else "")
         )
@@ -223,7 +228,7 @@ class Worker:
             return
         assert d.phone_sealed and d.sealed_token
         try:
-            token = unseal_token(d.sealed_token, m.invitation_id, self.settings.secret_key)
+            token = unseal_token(d.sealed_token, m.invitation_id, self.settings.secret_keys)
             phone = open_phone(d.phone_sealed, m.invitation_id, phone_keys(self.settings))
         except SealError as exc:
             await self._failed(m, str(exc), report, permanent=True)
@@ -244,6 +249,26 @@ class Worker:
             kind=m.kind,
             encoding=text.encoding,
         )
+        lookup = lookup_of(self.gateway)
+        try:
+            # A retry (after a timeout, a killed worker, or any failure) may
+            # follow a send that did reach the provider: ask it first, where it
+            # can be asked, so the patient does not get the SMS twice.
+            found = (
+                await asyncio.wait_for(lookup(sms), timeout=self.settings.sms_timeout_seconds + 5)
+                if lookup is not None and m.attempts > 1
+                else None
+            )
+        except TransientGatewayError as exc:
+            # Cannot tell whether it went: wait and ask again rather than risk a copy.
+            await self._failed(m, str(exc), report)
+            return
+        except TimeoutError:
+            await self._failed(m, f"{self.gateway.name} lookup: no answer", report)
+            return
+        if found is not None:
+            await self._record_sent(m, d, found, report, found_by_lookup=True)
+            return
         try:
             # The gateway has its own timeout; this one guards against a
             # gateway object that never returns, so the lease is not outlived.
@@ -265,10 +290,28 @@ class Worker:
         except Exception as exc:  # a gateway bug: retry like any other failure
             await self._failed(m, f"{self.gateway.name}: {type(exc).__name__}", report)
             return
+        await self._record_sent(m, d, provider_id, report)
+
+    async def _record_sent(
+        self,
+        m: Claimed,
+        d: _Details,
+        provider_id: str,
+        report: RunReport,
+        found_by_lookup: bool = False,
+    ) -> None:
         if await outbox.mark_sent(m, self.clock(), provider_id, self.settings, self.quiet):
             report.sent += 1
+            if found_by_lookup:
+                report.found += 1
             # No number here, not even masked: the message id identifies the line.
-            log.info("%s #%d sent via %s", m.kind, m.id, self.gateway.name)
+            log.info(
+                "%s #%d %s via %s",
+                m.kind,
+                m.id,
+                "found already sent" if found_by_lookup else "sent",
+                self.gateway.name,
+            )
         elif not await outbox.exists(m.id):
             # Answered (or expired) while the gateway had it: no reminder follows,
             # since the reminder would have been created by this very finish.
@@ -307,12 +350,13 @@ class Worker:
         ambiguous: bool = False,
     ) -> None:
         # A timeout may hide a send: with delivery reports coming in, give one
-        # the chance to settle the message before sending it again.
-        wait = (
-            self.settings.sms_unknown_outcome_wait_seconds
-            if ambiguous and self.settings.gatewayapi_webhook_secret
-            else 0.0
+        # the chance to settle the message before sending it again; with a
+        # provider lookup, give the provider time to have recorded it before
+        # the retry asks (a request still in flight is not listed yet).
+        settles = (
+            bool(self.settings.gatewayapi_webhook_secret) or lookup_of(self.gateway) is not None
         )
+        wait = self.settings.sms_unknown_outcome_wait_seconds if ambiguous and settles else 0.0
         state = await outbox.mark_failed(
             m,
             self.clock(),

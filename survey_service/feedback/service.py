@@ -19,7 +19,12 @@ from survey_service.practices.service import get_practice
 from survey_service.practices.tables import Practice
 from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.results.comments import practice_comments
-from survey_service.results.service import practice_rate, practice_results, released_periods
+from survey_service.results.service import (
+    practice_rate,
+    practice_results,
+    released_label_method,
+    released_periods,
+)
 
 __all__ = [
     "CSV_COLUMNS",
@@ -96,6 +101,8 @@ class FeedbackView:
     comments: Sequence[str] = field(default_factory=tuple)
     #: invited and answered in the period (SMS and slips; poster answers have no invitation)
     rate: Mapping[str, int] | None = None
+    #: "spec" or "fdr": how the period's labels were made (analysis.multiplicity)
+    label_method: str = "spec"
 
     @property
     def response_rate(self) -> float | None:
@@ -138,8 +145,17 @@ async def practice_feedback(
         domains.append(DomainView(domain, composite, items, trend))
     comments = await practice_comments(published.catalogue, practice, slug, chosen)
     rate = await practice_rate(practice.id, slug, chosen)
+    labels = await released_label_method(slug, chosen) or "spec"
     return FeedbackView(
-        practice, slug, tuple(periods), chosen, tuple(domains), tuple(rows), tuple(comments), rate
+        practice,
+        slug,
+        tuple(periods),
+        chosen,
+        tuple(domains),
+        tuple(rows),
+        tuple(comments),
+        rate,
+        labels,
     )
 
 

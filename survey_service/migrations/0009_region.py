@@ -8,7 +8,10 @@ from piccolo.engine.finder import engine_finder
 
 ID = "2026-12-01T21:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Region: practice.parent, report_revision.published_at, report_item, report_gap"
+DESCRIPTION = (
+    "Region: practice.parent, report_revision.published_at and label_method, "
+    "report_item, report_gap"
+)
 
 _NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high")
 
@@ -27,6 +30,10 @@ async def forwards():
         await engine.run_ddl("CREATE INDEX practice_parent ON practice (parent)")
         await engine.run_ddl(
             "ALTER TABLE report_revision ADD COLUMN published_at TIMESTAMPTZ NULL DEFAULT NULL"
+        )
+        await engine.run_ddl(
+            "ALTER TABLE report_revision ADD COLUMN label_method VARCHAR(16) NOT NULL "
+            "DEFAULT 'spec'"
         )
         await engine.run_ddl(
             f"CREATE TABLE report_item ({key}, "
@@ -53,6 +60,7 @@ async def forwards():
         engine = engine_finder()
         await engine.run_ddl("DROP TABLE report_gap")
         await engine.run_ddl("DROP TABLE report_item")
+        await engine.run_ddl("ALTER TABLE report_revision DROP COLUMN label_method")
         await engine.run_ddl("ALTER TABLE report_revision DROP COLUMN published_at")
         await engine.run_ddl("DROP INDEX practice_parent")
         await engine.run_ddl("ALTER TABLE practice DROP COLUMN parent")

@@ -22,9 +22,27 @@ SECTORS: dict[str, str] = {
     "psychiatry": "Psychiatry",
     "municipality": "Municipality",
     "prehospital": "Pre-hospital",
+    # Structural units of the region's tree (docs/units.md): they group the
+    # units below them and are never surveyed themselves (no questionnaire is
+    # offered for these sectors, like hospitals).
+    "region": "Region",
+    "area": "Area or municipality (grouping of practices)",
+    "department": "Hospital department",
+    "section": "Hospital section",
 }
 
+#: Sectors of units that group others in the region's tree; the tree level of
+#: such a unit is its sector (``survey_service.practices.tree.level_of``).
+STRUCTURAL_SECTORS: frozenset[str] = frozenset(
+    {"region", "area", "hospital", "department", "section"}
+)
+
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+def valid_code(code: str) -> bool:
+    """Whether ``code`` is usable as a unit code (see the message in add_practice)."""
+    return bool(_CODE.match(code))
 
 
 class PracticeError(ValueError):
@@ -52,7 +70,7 @@ async def add_practice(
         raise PracticeError("name: give 1-200 characters")
     if await Practice.exists().where(Practice.code == code):
         raise PracticeError(f"practice code {code!r} exists already")
-    key = f"sk_{secrets.token_urlsafe(32)}"
+    key = _new_api_key()
     practice = Practice(
         code=code,
         name=name,
@@ -62,6 +80,23 @@ async def add_practice(
     )
     await practice.save()
     return practice, key
+
+
+def _new_api_key() -> str:
+    return f"sk_{secrets.token_urlsafe(32)}"
+
+
+async def rotate_api_key(code: str) -> str:
+    """A new API key for practice ``code``; the old one stops working at once.
+
+    For a key that leaked or a practice system that changes hands; the new
+    key is returned to be shown once, only its hash is stored.
+    """
+    if not await Practice.exists().where(Practice.code == code):
+        raise PracticeError(f"practice code {code!r}: no such practice")
+    key = _new_api_key()
+    await Practice.update({Practice.api_key_hash: hash_api_key(key)}).where(Practice.code == code)
+    return key
 
 
 async def get_practice(code: str) -> Practice | None:

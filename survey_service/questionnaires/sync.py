@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from survey_service.db import write_transaction
+from survey_service.db import is_postgres, write_transaction
 from survey_service.questionnaires.loader import Catalogue, QuestionnaireError
 from survey_service.questionnaires.model import Questionnaire
 from survey_service.questionnaires.tables import QuestionnaireVersion
+
+#: Key of the PostgreSQL advisory lock that serialises catalogue syncs.
+SYNC_LOCK = 0x5375_7276  # "Surv"
 
 
 def definition_json(q: Questionnaire) -> dict:
@@ -21,9 +24,17 @@ async def sync_catalogue(catalogue: Catalogue) -> dict[tuple[str, int], int]:
 
     Returns the database id of every published questionnaire version.
     """
+    from survey_service.db import piccolo_conf
+
     ids: dict[tuple[str, int], int] = {}
     changed: list[str] = []
     async with write_transaction():
+        if is_postgres(piccolo_conf.DB):
+            # Replicas starting together would each read "not stored" and
+            # insert, and all but one would die on the unique index. The lock
+            # queues them; it is released with the transaction. (SQLite's
+            # write_transaction already takes the database's write lock.)
+            await QuestionnaireVersion.raw("SELECT pg_advisory_xact_lock({})", SYNC_LOCK)
         stored = {
             (r["slug"], r["version"]): r
             for r in await QuestionnaireVersion.select(

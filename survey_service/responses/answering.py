@@ -33,6 +33,7 @@ from survey_service.responses.service import (
 __all__ = [
     "ClientGuard",
     "InvalidAnswers",
+    "NoAnswers",
     "SurveyEntry",
     "TooManyGuesses",
     "TooManyPosterAnswers",
@@ -41,6 +42,7 @@ __all__ = [
     "clean_text",
     "open_link",
     "open_poster",
+    "review",
 ]
 
 
@@ -69,11 +71,36 @@ class InvalidAnswers(InvalidInput):
 
     code = "invalid_answers"
 
-    def __init__(self, problems: Mapping[str, str], kept: Mapping[str, str]) -> None:
+    def __init__(
+        self, problems: Mapping[str, str], kept: Mapping[str, str], detail: str | None = None
+    ) -> None:
         names = ", ".join(f"{k} ({v})" for k, v in problems.items())
-        super().__init__(f"answers: problems with {names}", errors=problems)
+        super().__init__(detail or f"answers: problems with {names}", errors=problems)
         #: what the patient gave that can be shown again on the form
         self.kept = dict(kept)
+
+
+#: Where the no-answers problem is reported (the JSON body's field) and its code.
+NO_ANSWERS_FIELD = "answers"
+NO_ANSWERS = "no_answers"
+
+
+class NoAnswers(InvalidAnswers):
+    """Nothing answered at all: refused, so a blank form never uses up a link.
+
+    Storing it would fake a response (it would count in the response rate and
+    use the link up) while telling the practice nothing. The problem belongs to
+    the whole ``answers`` field, not to one item.
+    """
+
+    code = "no_answers"
+
+    def __init__(self, kept: Mapping[str, str]) -> None:
+        super().__init__(
+            {NO_ANSWERS_FIELD: NO_ANSWERS},
+            kept,
+            "answers: nothing was answered; answer at least one question",
+        )
 
 
 class ClientGuard(Protocol):
@@ -150,16 +177,12 @@ async def answer(
 ) -> None:
     """Check ``submitted`` against the questionnaire and store it, all or nothing.
 
-    Raises :class:`InvalidAnswers` (nothing stored, the link still usable), a
+    Raises :class:`InvalidAnswers` (nothing stored, the link still usable; its
+    subclass :class:`NoAnswers` when nothing at all was answered), a
     :class:`~survey_service.responses.service.SurveyLinkError` when the link was
     used or expired meanwhile, or :class:`TooManyPosterAnswers`.
     """
-    submitted = {k: clean_text(v) if isinstance(v, str) else v for k, v in submitted.items()}
-    checked = check_answers(entry.questionnaire, submitted, reject_unknown=reject_unknown)
-    if not checked.ok:
-        kept = {k: v for k, v in submitted.items() if isinstance(v, str)}
-        raise InvalidAnswers(checked.problems, kept)
-    values = _scrubbed(entry.questionnaire, checked.values)
+    values = _scrubbed(entry.questionnaire, _checked(entry, submitted, reject_unknown))
     if entry.token is not None:
         await record_response(entry.token, values, language)
         return
@@ -174,6 +197,33 @@ async def answer(
             visit_date=entry.survey.visit_date,
             answers=values,
         )
+
+
+def review(entry: SurveyEntry, submitted: Mapping[str, object]) -> InvalidAnswers | None:
+    """What :func:`answer` would refuse in ``submitted``, without storing anything.
+
+    For showing a page again (say, in another language) with the problems the
+    patient was already shown still marked.
+    """
+    try:
+        _checked(entry, submitted, reject_unknown=False)
+    except InvalidAnswers as invalid:
+        return invalid
+    return None
+
+
+def _checked(
+    entry: SurveyEntry, submitted: Mapping[str, object], reject_unknown: bool
+) -> dict[str, str]:
+    """The checked answers, or :class:`InvalidAnswers` / :class:`NoAnswers`."""
+    submitted = {k: clean_text(v) if isinstance(v, str) else v for k, v in submitted.items()}
+    checked = check_answers(entry.questionnaire, submitted, reject_unknown=reject_unknown)
+    kept = {k: v for k, v in submitted.items() if isinstance(v, str)}
+    if not checked.ok:
+        raise InvalidAnswers(checked.problems, kept)
+    if not checked.values:
+        raise NoAnswers(kept)
+    return checked.values
 
 
 #: A practice code as the service issues them; anything else is not looked up

@@ -65,6 +65,8 @@ class SurveyContext:
     language: str
     #: the visit's date; a response keeps only its month (see store_response)
     visit_date: dt.date
+    #: when the link stops working (None for a poster); for cookies that must not outlive it
+    expires_at: dt.datetime | None = None
 
 
 _CONTEXT_COLUMNS = (
@@ -85,6 +87,7 @@ def _context(row: dict) -> SurveyContext:
         channel=row["channel"],
         language=row["language"],
         visit_date=_as_date(row["visit_date"]),
+        expires_at=_as_utc(row["expires_at"]) if "expires_at" in row else None,
     )
 
 
@@ -111,11 +114,15 @@ async def open_survey(token: str) -> SurveyContext:
 
 
 def _expired(expires_at: dt.datetime | str) -> bool:
+    return _as_utc(expires_at) <= dt.datetime.now(dt.UTC)
+
+
+def _as_utc(expires_at: dt.datetime | str) -> dt.datetime:
     if isinstance(expires_at, str):
         expires_at = dt.datetime.fromisoformat(expires_at)
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=dt.UTC)
-    return expires_at <= dt.datetime.now(dt.UTC)
+    return expires_at
 
 
 # Children first, then the invitation: every transaction that touches one

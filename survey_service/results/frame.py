@@ -1,20 +1,31 @@
 """The responses of one questionnaire and period as one wide table.
 
-Read column-wise with three plain SELECTs (versions, responses, answers as
-``(response, item_id, value)``) and pivoted in pandas: building ORM objects
-per row would not survive a national year (2.2 M responses, ~50 M answers).
-Only the ids of the catalogue's non-free-text items are ever selected, so free
-text cannot reach a frame, an export or a result.
+One row per response, one column per item; every text column is a pandas
+Categorical (small integer codes and the few distinct answer codes), so a
+national year (2.2 M responses, ~67 M answers) fits in about a hundred MB and
+scoring maps a handful of categories instead of millions of cells.
+
+On PostgreSQL the answers are read with ``COPY ... TO STDOUT (FORMAT binary)``
+as integer triples (response number, item number, answer code number) that the
+server computes, straight into numpy; building ORM objects or even plain rows
+per answer would not survive a national year. SQLite, which has no COPY, reads
+plain rows. Only the ids of the catalogue's non-free-text items are ever
+selected, so free text cannot reach a frame, an export or a result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
 
 from analysis import fft_positive, indicator, likert_score
+from survey_service.db import is_postgres
 from survey_service.errors import NotFound
 from survey_service.questionnaires.loader import Catalogue
 from survey_service.questionnaires.model import Item, Questionnaire
@@ -64,7 +75,11 @@ class UnknownQuestionnaire(NotFound):
 
 @dataclass(frozen=True)
 class ResponseFrame:
-    """One row per response: :data:`BASE_COLUMNS`, then one column per item id."""
+    """One row per response: :data:`BASE_COLUMNS`, then one column per item id.
+
+    ``codes`` holds answer codes as Categoricals (missing: NaN), ``version`` as
+    integers; rows are sorted by practice, period and response id.
+    """
 
     slug: str
     period: Period
@@ -81,13 +96,26 @@ class ResponseFrame:
     def scored(self) -> pd.DataFrame:
         """The same table with each item's 0..100 score (empty: unanswered or unscored)."""
         frame = self.codes[list(BASE_COLUMNS)].copy()
+        scores: dict[str, pd.Series] = {}
         for item in self.items:
             score = score_item(item)
-            column = self.codes[item.id]
-            frame[item.id] = (
-                pd.Series(float("nan"), index=frame.index) if score is None else score(column)
+            scores[item.id] = _compact(
+                pd.Series(np.nan, index=frame.index, dtype=float)
+                if score is None
+                else score(self.codes[item.id])
             )
-        return frame
+        return pd.concat([frame, pd.DataFrame(scores, index=frame.index)], axis=1)
+
+
+def _compact(score: pd.Series) -> pd.Series:
+    """The scores as float32 when that loses nothing (multiples of 25, 0 or 100 do).
+
+    Half the memory of a national year's score table; every consumer reads
+    the values back as float64, exactly.
+    """
+    small = score.astype(np.float32)
+    same = (small.to_numpy(dtype=float) == score.to_numpy(dtype=float)) | score.isna().to_numpy()
+    return small if bool(same.all()) else score
 
 
 def published_versions(catalogue: Catalogue, slug: str) -> list[Questionnaire]:
@@ -157,13 +185,127 @@ async def read_frame(catalogue: Catalogue, slug: str, period: Period) -> Respons
     """Every response of questionnaire ``slug`` (all published versions) in ``period``."""
     versions = published_versions(catalogue, slug)
     items = _pooled_items(versions)
-    numbers = [q.version for q in versions]
-    version_marks = ", ".join(["{}"] * len(numbers))
+    query = _Query(slug, tuple(q.version for q in versions), period, items)
+    engine = Response._meta.db
+    read = _read_postgres if is_postgres(engine) else _read_plain
+    columns = await read(engine, query)
+    return ResponseFrame(
+        slug=slug,
+        period=period,
+        items=items,
+        adjusters=versions[0].adjusters,
+        codes=_assemble(columns, slug, items),
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Query:
+    slug: str
+    versions: tuple[int, ...]
+    period: Period
+    items: tuple[Item, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+
+@dataclass
+class _Columns:
+    """What a read gives, before sorting: one entry per response.
+
+    ``order`` sorts the responses by response id (any stable key with the
+    order of the id as text); ``base`` holds the other leading columns and
+    ``answers`` one column per item id, each a Categorical of answer codes.
+    """
+
+    order: np.ndarray
+    base: dict[str, pd.Categorical | np.ndarray]
+    answers: dict[str, pd.Categorical]
+
+
+def _categorical(values: Sequence[object] | np.ndarray) -> pd.Categorical:
+    """Codes of ``values`` with their distinct values as categories, sorted.
+
+    Sorted exactly as :func:`pandas.factorize` with ``sort=True`` sorts them,
+    so the analysis encodes a categorical column with the codes it would have
+    given the plain text.
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def _recoded(codes: np.ndarray, words: Sequence[str]) -> pd.Categorical:
+    """A Categorical from dictionary codes (0: missing, k: ``words[k - 1]``).
+
+    Only the words that occur become categories, sorted as :func:`_categorical` sorts.
+    """
+    present = np.flatnonzero(np.bincount(codes, minlength=len(words) + 1)[1:])
+    labels = [words[int(k)] for k in present]
+    order = sorted(range(len(labels)), key=lambda k: labels[k])
+    remap = np.full(len(words) + 1, -1, dtype=np.int64)
+    for rank, k in enumerate(order):
+        remap[present[k] + 1] = rank
+    small = remap.astype(np.int16 if len(labels) > 120 else np.int8)
+    return pd.Categorical.from_codes(
+        small[codes], categories=pd.Index([labels[k] for k in order], dtype=object)
+    )
+
+
+def _assemble(columns: _Columns, slug: str, items: tuple[Item, ...]) -> pd.DataFrame:
+    n = len(columns.order)
+    base = columns.base
+    # Sorted by practice, period, then response id, as the export has always been.
+    practice = pd.Categorical(base["practice"])
+    period = pd.Categorical(base["period"])
+    order = np.lexsort((columns.order, period.codes, practice.codes))
+    empty = pd.Categorical.from_codes(
+        np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype=object)
+    )
+    data: dict[str, object] = {}
+    for name in ("practice", "sector", "region_area"):
+        data[name] = base[name]
+    data["questionnaire"] = pd.Categorical.from_codes(
+        np.zeros(n, dtype=np.int8), categories=pd.Index([slug], dtype=object)
+    )
+    for name in ("version", "period", "channel", "language"):
+        data[name] = base[name]
+    casemix_of = {
+        item.casemix: item.id
+        for item in items
+        if item.role == "casemix" and item.casemix in CASEMIX_COLUMNS
+    }
+    for name in CASEMIX_COLUMNS:
+        source = casemix_of.get(name)
+        data[name] = columns.answers[source] if source is not None else empty
+    for item in items:
+        data[item.id] = columns.answers[item.id]
+    frame = pd.DataFrame(
+        {name: _take(values, order) for name, values in data.items()},
+        index=pd.RangeIndex(n),
+    )
+    frame["version"] = frame["version"].astype(int)
+    return frame
+
+
+def _take(values: object, order: np.ndarray) -> pd.Categorical | np.ndarray:
+    if isinstance(values, pd.Categorical):
+        return pd.Categorical.from_codes(values.codes[order], dtype=values.dtype)
+    return np.asarray(values)[order]
+
+
+async def _read_plain(engine: Engine, query: _Query) -> _Columns:
+    """Row by row through Piccolo: for SQLite, which has no COPY (and small data)."""
+    versions = query.versions
+    version_marks = ", ".join(["{}"] * len(versions))
     where = (
         f"qv.slug = {{}} AND qv.version IN ({version_marks}) "
         "AND r.visit_month >= {} AND r.visit_month <= {}"
     )
-    args = [slug, *numbers, period.first_month, period.last_month]
+    args = [query.slug, *versions, query.period.first_month, query.period.last_month]
     rows = await Response.raw(
         "SELECT r.id AS response, p.code AS practice, p.sector AS sector, "
         "p.region_area AS region_area, qv.version AS version, r.visit_month AS period, "
@@ -173,24 +315,11 @@ async def read_frame(catalogue: Catalogue, slug: str, period: Period) -> Respons
         f"WHERE {where}",
         *args,
     )
-    base = pd.DataFrame(
-        rows,
-        columns=[
-            "response",
-            "practice",
-            "sector",
-            "region_area",
-            "version",
-            "period",
-            "channel",
-            "language",
-        ],
-    )
-    base["response"] = base["response"].astype(str)
-    base["questionnaire"] = slug
-    ids = [item.id for item in items]
-    answers = pd.DataFrame(columns=["response", "item_id", "value"])
-    if ids and len(base):
+    responses = [str(row["response"]) for row in rows]
+    position = {response: k for k, response in enumerate(responses)}
+    ids = query.ids
+    cells: dict[str, list[object]] = {item_id: [None] * len(rows) for item_id in ids}
+    if ids and rows:
         id_marks = ", ".join(["{}"] * len(ids))
         answer_rows = await Response.raw(
             "SELECT a.response AS response, a.item_id AS item_id, a.value AS value "
@@ -200,30 +329,283 @@ async def read_frame(catalogue: Catalogue, slug: str, period: Period) -> Respons
             *args,
             *ids,
         )
-        answers = pd.DataFrame(answer_rows, columns=["response", "item_id", "value"])
-        answers["response"] = answers["response"].astype(str)
-    wide = (
-        answers.drop_duplicates(["response", "item_id"])
-        .pivot(index="response", columns="item_id", values="value")
-        .reindex(columns=ids)
-    )
-    frame = base.join(wide, on="response")
-    casemix_of = {
-        item.casemix: item.id
-        for item in items
-        if item.role == "casemix" and item.casemix in CASEMIX_COLUMNS
+        for answer in reversed(answer_rows):  # the first of duplicates wins
+            cells[answer["item_id"]][position[str(answer["response"])]] = answer["value"]
+    base: dict[str, pd.Categorical | np.ndarray] = {
+        name: _categorical([row[name] for row in rows])
+        for name in ("practice", "sector", "region_area", "period", "channel", "language")
     }
-    for name in CASEMIX_COLUMNS:
-        source = casemix_of.get(name)
-        frame[name] = frame[source] if source is not None else None
-    frame = frame.sort_values(["practice", "period", "response"], kind="stable")
-    frame = frame[[*BASE_COLUMNS, *ids]].reset_index(drop=True)
-    frame = frame.astype(object).where(frame.notna(), None)
-    frame["version"] = frame["version"].astype(int)
-    return ResponseFrame(
-        slug=slug,
-        period=period,
-        items=items,
-        adjusters=versions[0].adjusters,
-        codes=frame,
+    base["version"] = np.array([int(row["version"]) for row in rows], dtype=np.int64)
+    return _Columns(
+        order=pd.factorize(np.asarray(responses, dtype=object), sort=True)[0],
+        base=base,
+        answers={item_id: _categorical(values) for item_id, values in cells.items()},
     )
+
+
+# PostgreSQL: COPY ... TO STDOUT (FORMAT binary) of fixed-width rows, read straight
+# into numpy (about 34 bytes per answer instead of three Python objects). The
+# server only turns (item id, value) into (item number, code number) with a small
+# hash table; which response an answer belongs to is matched here, run by run,
+# because answers are stored together with their response: a join with the
+# period's responses on the server would probe a 2.2 M-row hash per answer, the
+# single most expensive step of a national read.
+
+_COPY_HEADER = 19  # signature (11), flags (4), header extension length (4)
+_BASE_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("id_len", ">i4"),
+        ("id_high", ">u8"),
+        ("id_low", ">u8"),
+        ("practice_len", ">i4"),
+        ("practice", ">i4"),
+        ("version_len", ">i4"),
+        ("version", ">i4"),
+        ("month_len", ">i4"),
+        ("month", ">i4"),
+        ("channel_len", ">i4"),
+        ("channel", ">i2"),
+        ("language_len", ">i4"),
+        ("language", ">i2"),
+    ]
+)
+_ANSWER_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("id_len", ">i4"),
+        ("id_high", ">u8"),
+        ("id_low", ">u8"),
+        ("item_len", ">i4"),
+        ("item", ">i2"),
+        ("code_len", ">i4"),
+        ("code", ">i2"),
+    ]
+)
+#: Bytes of COPY output decoded at a time (keeps the read's memory flat).
+_CHUNK_BYTES = 32 * 2**20
+
+
+class _RowSink:
+    """Receives COPY BINARY output in pieces and hands whole rows to ``consume``."""
+
+    def __init__(self, dtype: np.dtype, consume: Callable[[np.ndarray], None]) -> None:
+        self.dtype = dtype
+        self.consume = consume
+        self.pending: list[bytes] = []
+        self.size = 0
+        self.header = True
+
+    async def __call__(self, piece: bytes) -> None:
+        self.pending.append(bytes(piece))
+        self.size += len(piece)
+        if self.size >= _CHUNK_BYTES:
+            self._drain()
+
+    def _drain(self) -> None:
+        buffer = b"".join(self.pending)
+        if self.header:
+            if len(buffer) < _COPY_HEADER:
+                return
+            extension = int.from_bytes(buffer[15:19], "big")
+            buffer = buffer[_COPY_HEADER + extension :]
+            self.header = False
+        whole = len(buffer) // self.dtype.itemsize * self.dtype.itemsize
+        rows = np.frombuffer(buffer, dtype=self.dtype, count=whole // self.dtype.itemsize)
+        if len(rows):
+            self.consume(rows)
+        rest = buffer[whole:]
+        self.pending = [rest] if rest else []
+        self.size = len(rest)
+
+    def finish(self) -> None:
+        self._drain()
+        rest = b"".join(self.pending)
+        if rest != b"\xff\xff":  # the trailer: a field count of -1
+            raise RuntimeError(f"unexpected end of COPY output ({len(rest)} bytes left)")
+
+
+async def _read_postgres(engine: Engine, query: _Query) -> _Columns:
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        return await _copy_frame(transaction.connection, query)
+    connection = await cast(PostgresEngine, engine).get_new_connection()
+    try:
+        # One snapshot for both reads: an answer never misses its response.
+        async with connection.transaction(isolation="repeatable_read"):
+            return await _copy_frame(connection, query)
+    finally:
+        await connection.close()
+
+
+class _Responses:
+    """Row numbers of the period's responses, looked up by id (high, low 64 bits)."""
+
+    def __init__(self, high: np.ndarray, low: np.ndarray) -> None:
+        self.order = np.lexsort((low, high))
+        self.high = high[self.order]
+        self.low = low[self.order]
+
+    def rows(self, high: np.ndarray, low: np.ndarray) -> np.ndarray:
+        """Row number of each id, -1 for ids outside the period."""
+        first = np.searchsorted(self.high, high, side="left")
+        last = np.searchsorted(self.high, high, side="right")
+        found = np.full(len(high), -1, dtype=np.int64)
+        single = (last - first) == 1
+        hit = single & (self.low[np.minimum(first, len(self.low) - 1)] == low)
+        found[hit] = self.order[first[hit]]
+        for k in np.flatnonzero(last - first > 1):  # 64-bit prefixes shared: rare
+            span = np.arange(first[k], last[k])
+            match = span[self.low[span] == low[k]]
+            if len(match):
+                found[k] = self.order[match[0]]
+        return found
+
+
+async def _copy_frame(connection: Any, query: _Query) -> _Columns:
+    where = (
+        "qv.slug = $1 AND qv.version = ANY($2::int4[]) "
+        "AND r.visit_month >= $3 AND r.visit_month <= $4"
+    )
+    args = [query.slug, list(query.versions), query.period.first_month, query.period.last_month]
+    source = (
+        "FROM response r JOIN questionnaire_version qv ON qv.id = r.questionnaire_version "
+        f"WHERE {where}"
+    )
+    kinds = await connection.fetch(
+        f"SELECT r.channel, r.language {source} GROUP BY r.channel, r.language", *args
+    )
+    channels = sorted({str(row["channel"]) for row in kinds})
+    languages = sorted({str(row["language"]) for row in kinds})
+    practices = {
+        row["id"]: row
+        for row in await connection.fetch("SELECT id, code, sector, region_area FROM practice")
+    }
+
+    parts: list[np.ndarray] = []
+    sink = _RowSink(_BASE_ROW, lambda rows: parts.append(rows.copy()))
+    await connection.copy_from_query(
+        # visit_month is YYYY-MM (a CHECK constraint): sent as the number YYYYMM.
+        "SELECT r.id, r.practice, qv.version, "
+        "(substr(r.visit_month, 1, 4) || substr(r.visit_month, 6, 2))::int4, "
+        "array_position($5::text[], r.channel::text)::int2, "
+        f"array_position($6::text[], r.language::text)::int2 {source}",
+        *args,
+        channels,
+        languages,
+        output=sink,
+        format="binary",
+    )
+    sink.finish()
+    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=_BASE_ROW)
+    n = len(rows)
+    high = rows["id_high"].astype(np.uint64)
+    low = rows["id_low"].astype(np.uint64)
+    responses = _Responses(high, low)
+
+    coded = [item for item in query.items if item.options]
+    vocabulary = {item.id: [o.code for o in item.options] for item in coded}
+    pairs = [
+        (item_id, code, position + 1, k + 1)
+        for position, (item_id, codes) in enumerate(vocabulary.items())
+        for k, code in enumerate(codes)
+    ]
+    # Answer codes: 0 unanswered, k the item's k-th option, -1 a value outside them.
+    matrix = np.zeros((n, len(coded)), dtype=np.int16)
+    outside: set[int] = set()  # not empty: some value lies outside its item's set
+
+    def take_answers(chunk: np.ndarray) -> None:
+        chunk_high = chunk["id_high"].astype(np.uint64)
+        chunk_low = chunk["id_low"].astype(np.uint64)
+        # A response's answers arrive together: look each run up once.
+        starts = np.flatnonzero(
+            np.concatenate(
+                [[True], (chunk_high[1:] != chunk_high[:-1]) | (chunk_low[1:] != chunk_low[:-1])]
+            )
+        )
+        run_rows = responses.rows(chunk_high[starts], chunk_low[starts])
+        at = np.repeat(run_rows, np.diff(np.append(starts, len(chunk))))
+        keep = at >= 0
+        item = chunk["item"][keep].astype(np.int64)
+        code = chunk["code"][keep].astype(np.int16)
+        odd = code < 0
+        if odd.any():  # read again as text below
+            outside.add(len(outside))
+        matrix[at[keep][~odd], item[~odd] - 1] = code[~odd]
+
+    if coded and n:
+        # A table with statistics, so the planner hashes these few rows and streams
+        # the answers past them in stored order (given a function's rows it may hash
+        # the whole answer table instead).
+        await connection.execute(
+            "CREATE TEMPORARY TABLE frame_codes "
+            "(item_id text, value text, item int2, code int2) ON COMMIT DROP"
+        )
+        await connection.copy_records_to_table("frame_codes", records=pairs)
+        await connection.execute("ANALYZE frame_codes")
+        sink = _RowSink(_ANSWER_ROW, take_answers)
+        await connection.copy_from_query(
+            "SELECT a.response, COALESCE(c.item, 0)::int2, COALESCE(c.code, -1)::int2 "
+            "FROM answer a LEFT JOIN frame_codes c "
+            "ON c.item_id = a.item_id AND c.value = a.value "
+            "WHERE a.item_id = ANY($1::text[])",
+            list(vocabulary),
+            output=sink,
+            format="binary",
+        )
+        sink.finish()
+        await connection.execute("DROP TABLE frame_codes")
+    # Items without an answer set (numbers), and any value outside an item's set,
+    # come as text: small, or never seen in practice, so plain rows will do.
+    as_text = [item.id for item in query.items if not item.options]
+    as_text += [item.id for item in coded] if outside else []
+    extra: list[Any] = []
+    if as_text and n:
+        extra = await connection.fetch(
+            "SELECT a.response, a.item_id, a.value FROM answer a "
+            "LEFT JOIN unnest($2::text[], $3::text[]) AS c(item_id, value) "
+            "ON c.item_id = a.item_id AND c.value = a.value "
+            "WHERE a.item_id = ANY($1::text[]) AND c.item_id IS NULL",
+            as_text,
+            [p[0] for p in pairs],
+            [p[1] for p in pairs],
+        )
+    by_item: dict[str, list[tuple[int, str]]] = {}
+    if extra:
+        ids = np.frombuffer(b"".join(row["response"].bytes for row in extra), dtype=">u8")
+        found = responses.rows(ids[0::2].astype(np.uint64), ids[1::2].astype(np.uint64))
+        for row, at in zip(extra, found, strict=True):
+            if at >= 0:
+                by_item.setdefault(row["item_id"], []).append((int(at), row["value"]))
+    column_of = {item.id: k for k, item in enumerate(coded)}
+    answers: dict[str, pd.Categorical] = {}
+    for item in query.items:
+        words_of = list(vocabulary.get(item.id, []))
+        if item.id in column_of:
+            codes = matrix[:, column_of[item.id]].astype(np.int64)
+        else:
+            codes = np.zeros(n, dtype=np.int64)
+        number_of = {word: k + 1 for k, word in enumerate(words_of)}
+        for at, value in by_item.get(item.id, []):
+            if value not in number_of:
+                words_of.append(value)
+                number_of[value] = len(words_of)
+            if codes[at] == 0:
+                codes[at] = number_of[value]
+        answers[item.id] = _recoded(codes, words_of)
+
+    practice_ids, practice_codes = np.unique(rows["practice"].astype(np.int64), return_inverse=True)
+    columns: dict[str, pd.Categorical | np.ndarray] = {}
+    for name, key in (("practice", "code"), ("sector", "sector"), ("region_area", "region_area")):
+        labels = np.asarray([str(practices[int(pid)][key]) for pid in practice_ids], dtype=object)
+        columns[name] = _categorical(labels[practice_codes])
+    columns["version"] = rows["version"].astype(np.int64)
+    month = rows["month"].astype(np.int64)
+    months, month_codes = np.unique(month, return_inverse=True)
+    labels = np.asarray([f"{m // 100:04d}-{m % 100:02d}" for m in months], dtype=object)
+    columns["period"] = _categorical(labels[month_codes])
+    columns["channel"] = _recoded(rows["channel"].astype(np.int64), channels)
+    columns["language"] = _recoded(rows["language"].astype(np.int64), languages)
+    rank = np.empty(n, dtype=np.int64)
+    rank[responses.order] = np.arange(n)
+    return _Columns(order=rank, base=columns, answers=answers)

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from piccolo.table import Table
 
 from analysis import MIN_UNIT_N, AnalysisError, AnalysisWarning, analyse_item, composite_score
+from analysis.multiplicity import labels_by
 from survey_service.accounts.service import record_audit
-from survey_service.db import write_transaction
+from survey_service.db import is_postgres, write_transaction
 from survey_service.errors import Conflict, NotFound
 from survey_service.invitations.counters import COUNTS
 from survey_service.invitations.tables import RateCounter
 from survey_service.localtime import local_today, utc_now
-from survey_service.practices.tables import Practice
+from survey_service.practices.tree import PRACTICE_LEVEL, unit_tree
 from survey_service.questionnaires.loader import Catalogue
 from survey_service.results.frame import (
     CASEMIX_COLUMNS,
@@ -33,8 +35,23 @@ from survey_service.results.frame import (
     scored_items,
     top_box_item,
 )
+from survey_service.results.gaps import GapRows, gap_rows
 from survey_service.results.periods import Period, parse_period
-from survey_service.results.tables import ReportRate, ReportRevision, ReportUnit
+from survey_service.results.rollup import (
+    REFERENCE,
+    Level,
+    item_row,
+    levels_of,
+    reference_result,
+    relabel,
+)
+from survey_service.results.tables import (
+    ReportGap,
+    ReportItem,
+    ReportRate,
+    ReportRevision,
+    ReportUnit,
+)
 
 __all__ = [
     "Built",
@@ -42,7 +59,9 @@ __all__ = [
     "NotBuilt",
     "NotEnded",
     "adjusters_of",
+    "analyse_targets",
     "build_period",
+    "level_rows",
     "practice_results",
     "release_period",
     "released_periods",
@@ -54,6 +73,7 @@ ALWAYS_ADJUSTED = ("channel", "language")
 #: Domains that hold no experience results.
 NO_COMPOSITE = ("casemix", "comments")
 NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb")
+SUPPRESSED = "suppressed"
 
 
 class NoAnswers(NotFound):
@@ -133,6 +153,28 @@ def unit_rows(
 
     ``on_target`` is called before each item or composite (a progress bar's tick);
     ``prepared`` is ``(frame.scored(), targets_of(...))`` when the caller has them.
+    The table in ``prepared`` may hold other units in its ``practice`` column (the
+    roll-up over the unit tree relabels it), or only some of the rows.
+    """
+    return analyse_targets(frame, on_target, prepared)[0]
+
+
+def analyse_targets(
+    frame: ResponseFrame,
+    on_target: Callable[[], None] | None = None,
+    prepared: tuple[pd.DataFrame, list[Target]] | None = None,
+    *,
+    level: str = PRACTICE_LEVEL,
+    labels: str = "spec",
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """:func:`unit_rows` and, per item or composite, the regional funnel parameters.
+
+    ``labels`` is the label method (``RESULTS_LABELS``: ``spec`` or ``fdr``,
+    :mod:`analysis.multiplicity`).
+
+    The second list holds one ``report_item`` row per analysed target: mu, s_w,
+    tau^2 and phi of the fit, the units that entered the overdispersion estimate
+    (the non-suppressed ones) and the respondents, at tree level ``level``.
     """
     if prepared is None:
         scored = frame.scored()
@@ -140,10 +182,12 @@ def unit_rows(
     scored, targets = prepared
     adjusters = adjusters_of(frame)
     rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     for domain, item_id, score, top in targets:
         if on_target is not None:
             on_target()
         table = scored[["practice", *adjusters]].copy()
+        # Aligned on the index: ``scored`` may be a subset of the rows ``score`` has.
         table["score"] = score
         try:
             with warnings.catch_warnings():
@@ -156,9 +200,15 @@ def unit_rows(
         except AnalysisError:
             # Too few units or answers for a comparison: no result on this item.
             continue
+        items.append(item_row(result, level, domain, item_id, "mean"))
         units = result.to_frame()
+        units["flag"] = labels_by(result, labels)
         imputed = sum(result.casemix.n_imputed.values())
-        tops = None if top is None else (100.0 * top).groupby(scored["practice"]).mean()
+        tops = (
+            None
+            if top is None
+            else (100.0 * top.reindex(scored.index)).groupby(scored["practice"]).mean()
+        )
         for record in units.to_dict("records"):
             suppressed = record["flag"] == "suppressed"
             row = {
@@ -176,7 +226,65 @@ def unit_rows(
             if tops is not None and not suppressed:
                 row["top_box"] = _number(tops.get(record["unit"]))
             rows.append(row)
-    return rows
+    return rows, items
+
+
+def level_rows(
+    frame: ResponseFrame,
+    prepared: tuple[pd.DataFrame, list[Target]],
+    level: Level,
+    on_target: Callable[[], None] | None = None,
+    labels: str = "spec",
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Unit and item rows of one roll-up level: the bottom analysis, relabelled.
+
+    A level with one unit (the region) cannot be compared: each target gets
+    that unit's :func:`~survey_service.results.rollup.reference_result` with
+    flag ``reference`` (``suppressed`` below 10 answers) and an item row whose
+    tau^2 and phi are NULL.
+    """
+    scored, targets = prepared
+    table = relabel(scored, adjusters_of(frame), level)
+    if len(level.units) >= 2:
+        return analyse_targets(frame, on_target, (table, targets), level=level.name, labels=labels)
+    (code,) = level.units
+    rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for domain, item_id, score, top in targets:
+        if on_target is not None:
+            on_target()
+        one = reference_result(score.reindex(table.index), top)
+        if not one["n"]:
+            continue
+        suppressed = one["adjusted"] is None
+        rows.append(
+            {
+                "practice": code,
+                "domain": domain,
+                "item": item_id,
+                "n": one["n"],
+                "flag": SUPPRESSED if suppressed else REFERENCE,
+                "suppressed": suppressed,
+                "imputed": 0,
+                "top_box": one["top_box"],
+                **{name: one.get(name) for name in NUMBERS},
+            }
+        )
+        items.append(
+            {
+                "level": level.name,
+                "domain": domain,
+                "item": item_id,
+                "measure": "mean",
+                "units": 0 if suppressed else 1,
+                "n": one["n"],
+                "mu": one["mu"],
+                "s_w": one["s_w"],
+                "tau2": None,
+                "phi": None,
+            }
+        )
+    return rows, items
 
 
 async def _rates(period: Period, practice_ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -203,8 +311,12 @@ async def build_period(
     now: dt.datetime | None = None,
     actor: str = "cli",
     progress: Callable[[int, int], None] | None = None,
+    labels: str = "spec",
 ) -> list[Built]:
     """Compute and store a NEW revision per questionnaire with answers in the period.
+
+    ``labels`` chooses the label method (``RESULTS_LABELS``); it is stored with
+    each revision (``label_method``) so every page can say which was used.
 
     With ``slug`` only that questionnaire; without it, every published
     questionnaire that has answers. Nothing is stored when there are none
@@ -222,12 +334,14 @@ async def build_period(
         which = f"questionnaire {slug!r}" if slug else "any questionnaire"
         raise NoAnswers(f"period: no answers to {which} in {period.label}")
     built_at = now or dt.datetime.now(dt.UTC)
+    tree = await unit_tree()
     # Scored once per frame: the progress total and the fits share the targets.
     prepared = []
     for frame in frames:
         scored = frame.scored()
-        prepared.append((scored, targets_of(frame, scored)))
-    total = sum(len(targets) for _, targets in prepared)
+        levels = levels_of(tree, sorted(_codes([frame])))
+        prepared.append((scored, targets_of(frame, scored), levels))
+    total = sum(len(targets) * (1 + len(levels)) for _, targets, levels in prepared)
     done_targets = 0
 
     def tick() -> None:
@@ -237,37 +351,89 @@ async def build_period(
             progress(done_targets, total)
 
     computed = [
-        (frame, unit_rows(frame, tick, ready))
-        for frame, ready in zip(frames, prepared, strict=True)
+        _compute(frame, scored, targets, levels, tick, labels)
+        for frame, (scored, targets, levels) in zip(frames, prepared, strict=True)
     ]
-    codes = sorted({row["practice"] for _, rows in computed for row in rows} | _codes(frames))
-    ids = {
-        row["code"]: row["id"]
-        for row in await Practice.select(Practice.id, Practice.code).where(
-            Practice.code.is_in(codes or [""])
-        )
-    }
+    ids = {code: unit.id for code, unit in tree.items()}
     done: list[Built] = []
     async with write_transaction():
-        for frame, rows in computed:
-            done.append(await _store(frame, rows, ids, period, built_at))
+        for result in computed:
+            done.append(await _store(result, ids, period, built_at, labels))
             await record_audit(
-                actor, "report_build", f"{frame.slug} {period.label}", f"{len(rows)} rows"
+                actor,
+                "report_build",
+                f"{result.frame.slug} {period.label}",
+                f"{len(result.units)} rows",
             )
     return done
+
+
+@dataclass
+class _Computed:
+    """Everything one frame's build stores, by unit code (ids are looked up at storing)."""
+
+    frame: ResponseFrame
+    units: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    gaps: GapRows
+
+
+def _compute(
+    frame: ResponseFrame,
+    scored: pd.DataFrame,
+    targets: list[Target],
+    levels: list[Level],
+    tick: Callable[[], None],
+    labels: str,
+) -> _Computed:
+    units, items = analyse_targets(frame, tick, (scored, targets), labels=labels)
+    for level in levels:
+        more_units, more_items = level_rows(frame, (scored, targets), level, tick, labels)
+        units += more_units
+        items += more_items
+    gaps = gap_rows(frame, adjusters_of(frame), labels)
+    return _Computed(frame, units, items, gaps)
 
 
 def _codes(frames: list[ResponseFrame]) -> set[str]:
     return {str(code) for frame in frames for code in frame.codes["practice"].unique()}
 
 
+#: Rows per INSERT: PostgreSQL takes at most 32,767 arguments in one query, and a
+#: national year stores hundreds of thousands of unit rows.
+_INSERT_BATCH = 1000
+
+
+async def _insert_all(table: type[Table], rows: Sequence[Table]) -> None:
+    """Insert ``rows`` (new, unsaved) in the current transaction.
+
+    On PostgreSQL with COPY (Piccolo builds each INSERT row by row in Python,
+    minutes for a national year's unit rows); elsewhere in batches.
+    """
+    if not rows:
+        return
+    engine = table._meta.db
+    transaction = engine.current_transaction.get() if is_postgres(engine) else None
+    if transaction is not None:
+        columns = [c for c in table._meta.columns if not c._meta.primary_key]
+        await transaction.connection.copy_records_to_table(
+            table._meta.tablename,
+            columns=[c._meta.db_column_name for c in columns],
+            records=[tuple(getattr(row, c._meta.name) for c in columns) for row in rows],
+        )
+        return
+    for start in range(0, len(rows), _INSERT_BATCH):
+        await table.insert(*rows[start : start + _INSERT_BATCH])
+
+
 async def _store(
-    frame: ResponseFrame,
-    rows: list[dict[str, Any]],
+    computed: _Computed,
     ids: dict[str, int],
     period: Period,
     built_at: dt.datetime,
+    labels: str,
 ) -> Built:
+    frame = computed.frame
     latest = await ReportRevision.raw(
         "SELECT MAX(revision) AS latest FROM report_revision "
         "WHERE questionnaire = {} AND period = {}",
@@ -282,22 +448,40 @@ async def _store(
         built_at=built_at,
         released_at=None,
         responses=len(frame.codes),
+        label_method=labels,
     )
     await revision.save()
     units = [
         ReportUnit(revision=revision.id, **{**row, "practice": ids[row["practice"]]})
-        for row in rows
+        for row in computed.units
     ]
     if units:
-        await ReportUnit.insert(*units)
+        await _insert_all(ReportUnit, units)
+    if computed.items:
+        await _insert_all(
+            ReportItem, [ReportItem(revision=revision.id, **row) for row in computed.items]
+        )
+    gaps = [
+        ReportGap(
+            revision=revision.id,
+            **{**row, "practice": None if row["practice"] is None else ids[row["practice"]]},
+        )
+        for row in [*computed.gaps.region, *computed.gaps.units]
+    ]
+    if gaps:
+        await _insert_all(ReportGap, gaps)
+    if computed.gaps.items:
+        await _insert_all(
+            ReportItem, [ReportItem(revision=revision.id, **row) for row in computed.gaps.items]
+        )
     practice_ids = sorted({ids[code] for code in _codes([frame]) if code in ids})
     rates: list[ReportRate] = []
     for rate in await _rates(period, practice_ids):
         counts: dict[str, Any] = {name: int(rate[name] or 0) for name in COUNTS}
         rates.append(ReportRate(revision=revision.id, practice=rate["practice"], **counts))
     if rates:
-        await ReportRate.insert(*rates)
-    return Built(frame.slug, period.label, number, len(frame.codes), len(rows))
+        await _insert_all(ReportRate, rates)
+    return Built(frame.slug, period.label, number, len(frame.codes), len(units))
 
 
 async def release_period(
@@ -378,6 +562,17 @@ async def practice_results(practice_id: int, slug: str, period_label: str) -> li
         .where((ReportUnit.revision == revision) & (ReportUnit.practice == practice_id))
         .order_by(ReportUnit.id)
     )
+
+
+async def released_label_method(slug: str, period_label: str) -> str | None:
+    """How the labels of the newest RELEASED revision of the period were made (else None)."""
+    revision = (await _released(slug)).get(period_label)
+    if revision is None:
+        return None
+    rows = await ReportRevision.select(ReportRevision.label_method).where(
+        ReportRevision.id == revision
+    )
+    return str(rows[0]["label_method"]) if rows else None
 
 
 async def practice_rate(practice_id: int, slug: str, period_label: str) -> dict[str, Any] | None:

@@ -33,6 +33,8 @@ class ReportRevision(Table, tablename="report_revision"):
     released_at = Timestamptz(null=True, default=None)
     #: set by ``report publish`` (public pages show only published revisions)
     published_at = Timestamptz(null=True, default=None)
+    #: how the labels were made: "spec" (ANALYSIS_SPEC 3) or "fdr" (Benjamini-Hochberg)
+    label_method = Varchar(length=16, default="spec")
     #: responses the build read (every respondent of the questionnaire in the period)
     responses = Integer(default=0)
 

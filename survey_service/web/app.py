@@ -31,9 +31,11 @@ from survey_service.questionnaires.loader import Catalogue, load_catalogue
 from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.questionnaires.sync import sync_catalogue
 from survey_service.settings import Settings, load_settings
+from survey_service.web.accessibility import accessibility
 from survey_service.web.admin import audit_page
 from survey_service.web.api import ApiController
 from survey_service.web.api_docs import OfflineSwagger, assets_router
+from survey_service.web.compression import compression
 from survey_service.web.dependencies import dependencies
 from survey_service.web.errors import (
     DATABASE_DOWN,
@@ -43,6 +45,7 @@ from survey_service.web.errors import (
     unexpected,
 )
 from survey_service.web.feedback import FeedbackController
+from survey_service.web.fhir import FhirController
 from survey_service.web.guard import LinkGuard, RedisCounterStore, make_store
 from survey_service.web.health import health, ready
 from survey_service.web.home import home
@@ -51,9 +54,12 @@ from survey_service.web.login import LoginController
 from survey_service.web.logs import access_log_middleware
 from survey_service.web.opt_out import OptOutController
 from survey_service.web.poster import PosterController
+from survey_service.web.public import PublicResultsController
 from survey_service.web.question_cache import QuestionCache
+from survey_service.web.region import RegionController
 from survey_service.web.security import add_security_headers, check_origin
 from survey_service.web.survey import SurveyController, thanks
+from survey_service.web.timeouts import body_timeout_middleware
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,6 +133,7 @@ def create_app(
         route_handlers=[
             home,
             thanks,
+            accessibility,
             favicon,
             health,
             ready,
@@ -137,6 +144,9 @@ def create_app(
             OptOutController,
             LoginController,
             FeedbackController,
+            RegionController,
+            PublicResultsController,
+            FhirController,
             audit_page,
             create_static_files_router(
                 path="/static",
@@ -186,6 +196,10 @@ def create_app(
         },
         before_send=[add_security_headers],
         before_request=_before_request,
-        middleware=[access_log_middleware],
+        middleware=[
+            access_log_middleware,
+            body_timeout_middleware(settings.request_body_timeout_seconds),
+        ],
         request_max_body_size=MAX_BODY_BYTES,
+        compression_config=compression(),
     )

@@ -70,10 +70,12 @@ async def _language(request: Request) -> LanguagePreference:
     if request.method == "POST" and content_type.startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        # The visible switch on a form page posts the choice as ``_lang``.
+        # A form page carries its language as ``_lang``; the switch's buttons
+        # post a new choice as ``lang``, which wins.
         form = await request.form()
-        posted = form.get("_lang")
-        explicit = posted if isinstance(posted, str) and posted else explicit
+        for field in ("_lang", "lang"):
+            posted = form.get(field)
+            explicit = posted if isinstance(posted, str) and posted else explicit
     preference = LanguagePreference(explicit, request.headers.get("accept-language"), request)
     preference.choose()  # until the invitation's language is known
     return preference

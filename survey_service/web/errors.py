@@ -99,38 +99,50 @@ def service_error(request: Request, exc: ServiceError) -> Response:
 
 
 def link_problem_page(error: SurveyLinkError, language: str) -> Template:
+    """A link that cannot be used, in words that name the patient's next step."""
     _ = translations(language).gettext
-    headings = {
+    nothing_more = _("You do not need to do anything more.")
+    problems = {
         # An answered link leaves nothing behind (docs/anonymity.md), so it looks
         # exactly like a mistyped or expired one: one neutral page for all three.
+        # (A browser that answered through it shows a thank-you instead.)
         "unknown": (
             _("This survey link cannot be used"),
             _(
-                "It may already have been used to answer, it may have expired, or part of "
-                "it may be missing. If you typed it in, please check it against the text "
-                "message."
+                "Check that you have the whole link from your text message or slip, "
+                "with no characters missing at the end."
+            ),
+            _(
+                "If it still does not work, the link may have been used already or have "
+                "expired. You are welcome to ask the clinic."
             ),
         ),
         "expired": (
             _("This survey has closed"),
             _("The link is no longer valid, so answers cannot be given through it."),
+            nothing_more,
         ),
         "too_many": (
             _("Too many attempts"),
-            _("Please wait a few minutes and try again."),
+            _("Too many links that do not exist have been tried from here."),
+            _("Wait a few minutes, then open the link again."),
         ),
         "used": (
             _("This survey has already been answered"),
             _("Each link can be used once, and answers have already been sent through this one."),
+            nothing_more,
         ),
     }
-    heading, message = headings.get(error.code, (_("This link cannot be used"), ""))
+    heading, message, next_step = problems.get(
+        error.code, (_("This link cannot be used"), "", _("You are welcome to ask the clinic."))
+    )
     return page(
         "link_problem.html",
         language,
         status_code=error.status,
         heading=heading,
         message=message,
+        next_step=next_step,
     )
 
 
@@ -146,9 +158,21 @@ def _error_page(language: str, status: int, code: str = "") -> Template:
         429: _("Too many attempts"),
     }
     messages = {
-        404: _("Please check the address."),
-        429: _("Please wait a minute and try again."),
+        400: _("Go back to the previous page and try again."),
+        403: _(
+            "If you were answering a survey, go back, reload the page and send your answers again."
+        ),
+        404: _("Check that the address is complete and typed correctly."),
+        405: _("Go back to the previous page and try again."),
+        410: _(
+            "Answers can no longer be given here. You are welcome to ask the clinic if you "
+            "want to give your opinion."
+        ),
+        413: _("Shorten your answers, then send them again."),
+        429: _("Wait a minute, then try again."),
     }
+    if code == "not_allowed":  # a staff page beyond the account's role, not a form
+        messages[403] = _("Ask an administrator if you need access to this page.")
     if code == "too_many_answers":
         messages[429] = _("Thank you for your answers. Please try again in an hour.")
     heading = headings.get(status, _("Something was wrong with the request"))
@@ -157,7 +181,7 @@ def _error_page(language: str, status: int, code: str = "") -> Template:
         language,
         status_code=status,
         heading=heading,
-        message=messages.get(status, ""),
+        message=messages.get(status, messages[400]),
     )
 
 

@@ -18,7 +18,12 @@ from survey_service.settings import Settings
 from survey_service.web.dependencies import LanguagePreference
 from survey_service.web.guard import BoundGuard
 from survey_service.web.question_cache import QuestionCache
-from survey_service.web.survey_page import form_answers, survey_page
+from survey_service.web.survey_page import (
+    form_answers,
+    survey_page,
+    switch_pressed,
+    switched_page,
+)
 
 POSTER_WINDOW_SECONDS = 3600
 
@@ -52,6 +57,9 @@ class PosterController(Controller):
     ) -> Template | Redirect:
         entry = await open_poster(code, published, guard)
         chosen = patient_language.choose()
+        form = await request.form()
+        if switch_pressed(form):
+            return switched_page(entry, chosen, f"/p/{code}", questions, form)
 
         async def allowed() -> bool:
             key = f"poster:{code}:{guard.guard.client_key(request)}"
@@ -61,7 +69,7 @@ class PosterController(Controller):
         try:
             await answer(
                 entry,
-                form_answers(await request.form()),
+                form_answers(form),
                 chosen,
                 reject_unknown=False,
                 poster_allowed=allowed,

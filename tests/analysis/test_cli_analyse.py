@@ -243,7 +243,9 @@ def test_stderr_counts_rows_without_a_score_and_imputed_values(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert result.stderr.strip().splitlines() == [
         "Note: 3 of 42 rows left out for a missing score; "
-        "4 missing adjuster value(s) imputed (age 2, sex 2)"
+        "4 missing adjuster value(s) imputed (age 2, sex 2)",
+        "Note: 0 of 3 units outside the 95% limits (0.2 expected by chance alone), "
+        "0 outside the 99.8% limits (0.0 expected)",
     ]
 
 

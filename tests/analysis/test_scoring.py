@@ -73,3 +73,14 @@ def test_composite_needs_at_least_half_of_the_items() -> None:
 def test_composite_rejects_unknown_items() -> None:
     with pytest.raises(InputError, match="'zz'"):
         composite_score(pd.DataFrame({"a": [1.0]}), ["a", "zz"])
+
+
+def test_an_unanswered_categorical_item_scores_as_all_missing() -> None:
+    # A frame read category-wise gives an item nobody answered no categories.
+    import pandas as pd
+
+    from analysis import indicator, likert_score
+
+    empty = pd.Series([None, None, None], dtype="category")
+    assert indicator(empty, positive=("yes",)).isna().all()
+    assert likert_score(empty).isna().all()

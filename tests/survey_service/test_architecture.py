@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "catalogues": 6,
     "demo": 7,
     "feedback": 7,
+    "region": 7,
     "web": 8,
     "cli_analyse": 9,
     "cli": 10,

@@ -70,7 +70,15 @@ async def test_visit_to_sms_to_one_answer_to_no_reminder_to_no_number(
         }
         first = await client.post(link, data=answers, follow_redirects=False)
         assert first.status_code == 303
-        # An answered link leaves nothing behind, so it is simply unknown.
+        # The patient's own browser remembers it answered (a cookie scoped to
+        # the link) and is thanked again; the server itself keeps nothing, so
+        # to anyone else the answered link is simply unknown.
+        again = await client.post(link, data=answers, follow_redirects=False)
+        assert again.status_code == 200
+        assert "already answered" in again.text or "allerede svaret" in again.text
+        from survey_service.web.link_cookies import ANSWERED_COOKIE
+
+        client.cookies.delete(ANSWERED_COOKIE)
         second = await client.post(link, data=answers, follow_redirects=False)
         assert second.status_code == 404
 

@@ -75,3 +75,28 @@ async def test_rotation_reseals_kept_numbers_under_the_new_key(clinic):
     assert (await clinic.worker().run_once()).sent == 1
     assert clinic.sent()[0]["to"] == "+4520123456"
     assert (await SmsContact.objects().first()).phone_sealed.startswith("k2.")
+
+
+def test_a_token_opens_with_any_key_of_a_rotation_in_order():
+    token = new_token()
+    sealed = seal_token(token, 7, "old key")
+    assert unseal_token(sealed, 7, ("new key", "old key")) == token
+    with pytest.raises(SealError, match="SECRET_KEY_PREVIOUS"):
+        unseal_token(sealed, 7, ("new key",))
+
+
+@pytest.mark.anyio
+async def test_links_sealed_before_a_secret_key_rotation_are_still_sent(clinic):
+    clinic.settings_with(secret_key="k" * 64, secret_key_previous="")
+    await clinic.visit()
+    # SECRET_KEY rotated before the worker ran: without the old key the link
+    # could not be opened and the patient would never get it.
+    clinic.settings_with(secret_key="n" * 64, secret_key_previous="k" * 64)
+    assert clinic.settings.secret_keys == ("n" * 64, "k" * 64)
+    assert (await clinic.worker().run_once()).sent == 1
+    from survey_service.responses.service import record_response
+
+    token = clinic.sent()[0]["body"].split("/s/")[1].split()[0]
+    # The link the patient got is the real one: it can be answered (an
+    # unknown token would raise UnknownLink).
+    await record_response(token, {"mini.listened": "5"}, "da")

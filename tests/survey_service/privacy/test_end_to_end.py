@@ -44,6 +44,10 @@ async def test_answer_then_nothing_more_and_opt_out_still_works(clinic, app_clie
         assert (
             await client.post(answerer, data=answers, follow_redirects=False)
         ).status_code == 303
+        # This browser remembers it answered (a marker cookie on the link's path)...
+        assert "already answered" in (await client.get(answerer, params={"lang": "en"})).text
+        # ...but the server keeps nothing of the link: without the marker it is unknown.
+        client.cookies.delete("answered", path=answerer)
         assert (await client.get(answerer)).status_code == 404  # nothing of it is left
 
         ask = await client.get(f"{stopper}/stop?lang=en")

@@ -82,6 +82,9 @@ async def test_valid_answers_are_stored_once_and_anonymously(client, survey):
     # The link is gone with the answer, so a second try finds an unknown link.
     assert await Invitation.count() == 0
 
+    # This browser remembers that it answered (tests/survey_service/web/test_link_cookies.py);
+    # without that marker a second try finds an unknown link.
+    client.cookies.delete("answered", path=f"/s/{token}")
     again = await client.post(f"/s/{token}", data=form, follow_redirects=False)
     assert again.status_code == 404
     assert await Response.count() == 1
@@ -113,7 +116,7 @@ async def test_invalid_answers_come_back_with_answers_kept(client, survey):
         assert f'id="e-{item_id}"' in text, f"problem shown next to {item_id}"
     assert 'value="yes" checked' in text  # the patient's answer is kept
     assert "x" * 2001 in text
-    assert "Please look at 5 answers" in text
+    assert "Please check the 5 marked answers" in text
     assert await Response.count() == 0
     assert await Invitation.count() == 1  # the link still works
 

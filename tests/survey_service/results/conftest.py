@@ -94,7 +94,9 @@ def cli_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-async def export_and_adjust(database_url: str, tmp_path: Path, score: str) -> pd.DataFrame:
+async def export_and_adjust(
+    database_url: str, tmp_path: Path, score: str, labels: str = "spec"
+) -> pd.DataFrame:
     """What an analyst gets: `responses export --scored` of November piped through
     `analyse adjust` (real processes), indexed by practice code."""
     env = cli_env(database_url)
@@ -106,7 +108,7 @@ async def export_and_adjust(database_url: str, tmp_path: Path, score: str) -> pd
     assert exported.returncode == 0, exported.stderr
     adjusted = await survey_service(
         "analyse", "adjust", str(export), "--unit", "practice", "--score", score,
-        "--adjust", ADJUST, env=env,
+        "--adjust", ADJUST, "--labels", labels, env=env,
     )  # fmt: skip
     assert adjusted.returncode == 0, adjusted.stderr
     return pd.read_csv(io.StringIO(adjusted.stdout), dtype={"unit": str}).set_index("unit")

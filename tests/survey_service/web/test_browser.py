@@ -90,9 +90,10 @@ def test_patient_answers_on_a_phone_without_javascript(demo, phone):
     assert "Tak for dine svar" in page.content()
     page.screenshot(path=str(SHOTS / "thanks-da.png"))
 
-    # Nothing of an answered link is kept, so it gets the neutral "cannot be used" page.
+    # Nothing of an answered link is kept on the server; this browser remembers
+    # that it answered (a marker cookie on the link's path) and is thanked.
     page.goto(link)
-    assert "allerede være brugt" in page.content()
+    assert "Du har allerede svaret på denne undersøgelse" in page.content()
 
 
 def test_problems_are_shown_next_to_questions_in_english(demo, phone):
@@ -122,6 +123,42 @@ def test_problems_are_shown_next_to_questions_in_english(demo, phone):
     assert page.locator("textarea").first.input_value() == "Kept text"
     page.screenshot(path=str(SHOTS / "problems-en.png"))
     _no_horizontal_scroll(page)
+
+
+def test_switching_language_keeps_answers_and_enter_still_sends(demo, phone):
+    _base, links = demo
+    page = phone
+    page.goto(links[2] + "?lang=da")
+    assert page.locator("html").get_attribute("lang") == "da"
+    first = page.locator("input[type=radio]").first
+    item_id = first.get_attribute("name")
+    first.check()
+    page.locator("textarea").first.fill("Beholdt tekst")
+    # The switch is a button of the form: the page comes back in English, answers kept.
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(f'input[type=radio][name="{item_id}"]').first.is_checked()
+    assert page.locator("textarea").first.input_value() == "Beholdt tekst"
+    _no_horizontal_scroll(page)
+    # Enter sends, so the summary it may bring must be about answers, not a
+    # language: answer every question (some are required) before pressing it.
+    names = page.eval_on_selector_all(
+        "input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
+    )
+    for name in names:
+        page.locator(f'input[type=radio][name="{name}"]').first.check()
+    # Enter in a one-line field sends the answers; it does not press a language
+    # button. The shipped questionnaires have no such field, so one is added
+    # (evaluate runs in Playwright's own world, with page scripts off).
+    page.evaluate(
+        "() => { const probe = document.createElement('input');"
+        " probe.id = 'probe'; probe.name = '_probe';"
+        " document.getElementById('survey').prepend(probe); }"
+    )
+    page.locator("#probe").press("Enter")
+    page.wait_for_url(re.compile(r"/thanks"))
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Thank you for your answers" in page.content()
 
 
 def test_front_page(demo, phone):
@@ -177,4 +214,32 @@ def test_practitioner_logs_in_reads_feedback_downloads_csv_and_prints(demo):
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) > 10
     assert (out / "feedback-report.pdf").read_bytes().startswith(b"%PDF")
     for name in ("feedback-da.png", "feedback-print.png", "feedback-phone-en.png"):
+        assert (out / name).stat().st_size > 10_000, name
+
+
+def test_analyst_reads_the_regions_funnels_and_sector_gaps(demo):
+    """scripts/region_screenshots.py walks the analyst's pages in Chromium, JavaScript off."""
+    import subprocess
+    import sys
+
+    base, _links = demo
+    script = Path(__file__).resolve().parents[3] / "scripts" / "region_screenshots.py"
+    out = SHOTS / "region"
+    result = subprocess.run(
+        [sys.executable, str(script), str(out), "--base", base, "--chromium", CHROMIUM],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "answered" not in result.stdout, result.stdout  # every page answered 200
+    for name in (
+        "region-da.png",
+        "region-item.png",
+        "region-en.png",
+        "region-print.png",
+        "region-sectors.png",
+        "region-transition.png",
+    ):
         assert (out / name).stat().st_size > 10_000, name
