@@ -12,23 +12,37 @@ from survey_service.errors import ServiceError
 __all__ = ["report"]
 
 
+def _checked_period(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A malformed period is one line and status 2 before anything is opened."""
+    from survey_service.results.periods import parse_period
+
+    try:
+        parse_period(value)
+    except ServiceError as exc:
+        fail(exc.detail)
+    return value
+
+
+_PERIOD = click.option(
+    "--period", required=True, callback=_checked_period, help="YYYY-MM, YYYY-Qn or YYYY."
+)
+_QUESTIONNAIRE = click.option(
+    "--questionnaire", "slug", default=None, help="Only this questionnaire."
+)
+
+
 @click.group()
 def report() -> None:
     """Stored results per period: build a revision, release it, publish it."""
 
 
 @report.command("build")
-@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
-@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+@_PERIOD
+@_QUESTIONNAIRE
 def build(period: str, slug: str | None) -> None:
     """Compute the results of a period and store them as a new revision."""
-    from survey_service.results.periods import parse_period
     from survey_service.results.service import build_period
 
-    try:
-        parse_period(period)
-    except ServiceError as exc:
-        fail(exc.detail)
     settings = open_database()
     catalogue = load_catalogue_or_fail(settings)
     try:
@@ -58,17 +72,12 @@ def build(period: str, slug: str | None) -> None:
 
 
 @report.command("release")
-@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
-@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+@_PERIOD
+@_QUESTIONNAIRE
 def release(period: str, slug: str | None) -> None:
     """Release the newest revision of a period that has ended."""
-    from survey_service.results.periods import parse_period
     from survey_service.results.service import release_period
 
-    try:
-        parse_period(period)
-    except ServiceError as exc:
-        fail(exc.detail)
     settings = open_database()
     try:
         released = run(
@@ -81,17 +90,12 @@ def release(period: str, slug: str | None) -> None:
 
 
 @report.command("publish")
-@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
-@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+@_PERIOD
+@_QUESTIONNAIRE
 def publish(period: str, slug: str | None) -> None:
     """Publish a released period on /results (RESULTS_PUBLICATION_DELAY_DAYS after release)."""
-    from survey_service.results.periods import parse_period
     from survey_service.results.publication import publish_period
 
-    try:
-        parse_period(period)
-    except ServiceError as exc:
-        fail(exc.detail)
     settings = open_database()
     try:
         published = run(
@@ -105,18 +109,13 @@ def publish(period: str, slug: str | None) -> None:
 
 
 @report.command("unpublish")
-@click.option("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
-@click.option("--questionnaire", "slug", default=None, help="Only this questionnaire.")
+@_PERIOD
+@_QUESTIONNAIRE
 @click.option("--reason", required=True, help="Why (kept in the audit trail).")
 def unpublish(period: str, slug: str | None, reason: str) -> None:
     """Take a published period off /results (units keep seeing it)."""
-    from survey_service.results.periods import parse_period
     from survey_service.results.publication import unpublish_period
 
-    try:
-        parse_period(period)
-    except ServiceError as exc:
-        fail(exc.detail)
     open_database()
     try:
         done = run(unpublish_period(period, reason=reason, slug=slug))
