@@ -36,8 +36,10 @@ from analysis.items import (
     UNIT_COLUMNS,
     ItemResult,
     ItemResults,
+    SharedDesign,
     analyse_item,
     analyse_items,
+    shared_design,
 )
 from analysis.reliability import Reliability, unit_reliability
 from analysis.scoring import (
@@ -83,6 +85,7 @@ __all__ = [
     "Reliability",
     "ScrubEvaluation",
     "SectorGaps",
+    "SharedDesign",
     "SingleLevelAdjusterWarning",
     "SyntheticSurvey",
     "analyse_item",
@@ -104,6 +107,7 @@ __all__ = [
     "read_responses_csv",
     "scrub_text",
     "sector_gaps",
+    "shared_design",
     "suppress_cells",
     "synthetic_comments",
     "synthetic_survey",

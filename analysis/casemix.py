@@ -353,7 +353,9 @@ def _within_solve(
     col = 0
     for a, emb in zip(design.kept, design.embeddings, strict=True):
         width = emb.shape[0]
-        codes = enc.combo_table[cc, a]
+        # The column first, then a 1-D take: ``combo_table[cc, a]`` is the same
+        # numbers ten times slower (2-D fancy indexing), per adjuster and item.
+        codes = np.ascontiguousarray(enc.combo_table[:, a]).take(cc)
         table = np.bincount(g * width + codes, minlength=n_units * width)
         unit_x[:, col : col + emb.shape[1]] = table.reshape(n_units, width) @ emb
         col += emb.shape[1]

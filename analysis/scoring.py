@@ -194,6 +194,17 @@ def indicator(
     return out.where(codes.notna() & (codes != "na"))
 
 
+#: Row length from which numpy's pairwise summation no longer adds strictly in order.
+_PAIRWISE_BLOCK = 8
+
+
+def _numeric_column(column: pd.Series) -> np.ndarray:
+    """``pd.to_numeric(column, errors="coerce")`` as float64 (numbers without a copy)."""
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def composite_score(
     scores: pd.DataFrame, items: Sequence[str] | None = None, min_share: float = 0.5
 ) -> pd.Series:
@@ -230,10 +241,22 @@ def composite_score(
         raise InputError(f"composite items not in the table: {', '.join(map(repr, missing))}")
     if not cols:
         raise InputError("a composite needs at least one item")
-    block = scores[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    answered = np.isfinite(block)
-    count = answered.sum(axis=1)
-    total = np.where(answered, block, 0.0).sum(axis=1)
+    if len(cols) < _PAIRWISE_BLOCK:
+        # Column by column: a national year's domain as one float64 block (and
+        # its masked copy) was the build's peak memory. numpy sums fewer than 8
+        # values of a row strictly left to right, so the sums are the block's.
+        count = np.zeros(len(scores), dtype=np.int64)
+        total = np.zeros(len(scores), dtype=float)
+        for col in cols:
+            values = _numeric_column(scores[col])
+            answered = np.isfinite(values)
+            count += answered
+            total += np.where(answered, values, 0.0)
+    else:
+        block = scores[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        answered = np.isfinite(block)
+        count = answered.sum(axis=1)
+        total = np.where(answered, block, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
     # Compare counts, not a float share, so "at least half" of 3 items is 2.

@@ -9,6 +9,14 @@ after each accepted message, as GatewayAPI's webhook would, and settle sends
 whose answer was lost. Prints messages lost (must be 0), duplicates (counted,
 goal <= 1%), leases that ran out, and phone numbers left in the database.
 
+``--no-reports`` runs GatewayAPI without its delivery webhook. GatewayAPI
+documents no lookup by our reference and no idempotency key, so a timed-out
+send cannot be settled: the worker records it as sent, unconfirmed, and does
+not repeat it (at most once; the reminder is the patient's second chance).
+The run then also prints how many were sent unconfirmed and how many of those
+the gateway had in fact not taken (the patient's first text lost), and
+counts as lost "without trace" only messages neither sent nor so recorded.
+
 ``--backend twilio`` runs the same chaos against the stand-in Twilio instead:
 there are no delivery reports, and before any retry the worker asks Twilio
 whether it already has the message (list by ``To``, match the body), so a
@@ -69,8 +77,10 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
     from survey_service.db import engine_from_url, piccolo_conf, use_engine
     from survey_service.distribution.delivery import record_delivery
     from survey_service.distribution.housekeeping import outbox_stats, sweep
+    from survey_service.distribution.outbox import UNCONFIRMED_NOTE
     from survey_service.distribution.tables import OutboxMessage, SmsContact
     from survey_service.distribution.timing import utc_now
+    from survey_service.invitations.tables import RateCounter
 
     rng = random.Random(args.seed)
     use_engine(engine_from_url(url))
@@ -151,12 +161,22 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
         elapsed = time.perf_counter() - started
     finally:
         stop_workers(workers)
+        # Requests still held are answered (accepted or not) before counting.
+        if isinstance(gateway, StandinGateway):
+            gateway.wait_idle(FAULTS["hold_seconds"] + 5)
         gateway.stop()
     await sweep(utc_now(), settings)
     keys = {
         r["idempotency_key"]: r["status"]
         for r in await OutboxMessage.select(OutboxMessage.idempotency_key, OutboxMessage.status)
     }
+    unconfirmed = {
+        r["idempotency_key"]
+        for r in await OutboxMessage.select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.last_error.like(UNCONFIRMED_NOTE + "%")
+        )
+    }
+    counted = await RateCounter.select(RateCounter.sent, RateCounter.unconfirmed)
     stats = await outbox_stats()
     kept = await SmsContact.count().where(SmsContact.phone_sealed.is_not_null())
     await piccolo_conf.DB.close_connection_pool()
@@ -176,6 +196,11 @@ async def chaos(url: str, args: argparse.Namespace, log_dir: Path) -> dict[str, 
         "killed": killed,
         "lookups": len(gateway.lookups) if isinstance(gateway, TwilioStandin) else 0,
         "found": await _found_by_lookup(log_dir),
+        "unconfirmed": len(unconfirmed),
+        # sent unconfirmed, and the gateway never took it: the first text is lost
+        "unconfirmed_lost": sum(1 for k in unconfirmed if accepted.get(k, 0) == 0),
+        "counted_sent": sum(r["sent"] for r in counted),
+        "counted_unconfirmed": sum(r["unconfirmed"] for r in counted),
     }
 
 
@@ -239,7 +264,20 @@ def main() -> None:
             f"  without delivery reports (GatewayAPI, no lookup): duplicates "
             f"{r['duplicates'] / n:.2%}"
         )
-    ok = r["lost"] == 0 and r["duplicates"] <= 0.01 * n and r["numbers_kept"] == 0
+    silent = r["lost"] - r["unconfirmed_lost"]
+    if args.no_reports and args.backend == "gatewayapi":
+        print(
+            f"  sent unconfirmed (timed out, not retried): {r['unconfirmed']} "
+            f"({r['unconfirmed'] / n:.2%}); of these the gateway never took "
+            f"{r['unconfirmed_lost']} ({r['unconfirmed_lost'] / n:.2%} of messages: the "
+            "first text lost, the reminder is the second chance)"
+        )
+        print(f"  lost without trace: {silent}   (goal 0)")
+    print(
+        f"  rate counters: sent {r['counted_sent']:,}, of which unconfirmed "
+        f"{r['counted_unconfirmed']}"
+    )
+    ok = silent == 0 and r["duplicates"] <= 0.01 * n and r["numbers_kept"] == 0
     print(f"  {'PASS' if ok else 'FAIL'}")
 
 

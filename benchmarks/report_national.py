@@ -17,7 +17,11 @@ Usage::
     python benchmarks/report_national.py [--database-url URL]
     python benchmarks/report_national.py --responses 2000 --units 50   # seconds
 
-The last line printed is always ``report build: S s, peak M MB``.
+Besides wall time and peak memory it prints the build's own CPU time and the
+database server's (sampled from /proc when the server is local), so a run on a
+busy machine still says where the time went. The last line printed is always
+``report build: S s, peak M MB``. ``--keep`` then ``--reuse`` rebuilds without
+filling again.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -401,15 +406,71 @@ async def fill(url: str, n_responses: int, n_units: int, year_number: int, seed:
 # --- measuring --------------------------------------------------------------------------
 
 
-def measure_build(url: str, period: str) -> tuple[float, float, str]:
+def _backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a local server process so far, None if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu(threading.Thread):
+    """Samples the CPU time of the database's server processes while the build runs.
+
+    The build's own CPU time leaves out the server's work (the COPY reads and
+    writes). Every ``interval`` s this lists the backends (and parallel workers)
+    connected to the scratch database and reads their CPU time from /proc, keeping
+    each process's last reading; a process that ends between two samples loses
+    at most ``interval`` s of CPU, so the total is a lower bound. Only meaningful
+    when the server runs on this machine (otherwise it stays 0 and says so).
+    """
+
+    def __init__(self, url: str, database: str, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.url, self.database, self.interval = url, database, interval
+        self.seen: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        asyncio.run(self._sample())
+
+    async def _sample(self) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.url)
+        try:
+            while not self.done.is_set():
+                rows = await conn.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 "
+                    "AND pid <> pg_backend_pid()",
+                    self.database,
+                )
+                for row in rows:
+                    cpu = _backend_cpu(int(row["pid"]))
+                    if cpu is not None:
+                        self.seen[int(row["pid"])] = cpu
+                await asyncio.sleep(self.interval)
+        finally:
+            await conn.close()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
+def measure_build(url: str, period: str, database: str) -> tuple[float, float, str]:
     """Run ``report build`` in a child process: (wall seconds, peak RSS in MB, output).
 
-    The output ends with the child's own CPU seconds (user + system): on a busy
-    machine wall time says little, and the database server's work is not in it.
+    The output ends with the child's own CPU seconds (user + system) and the
+    database server's (sampled, see :class:`ServerCpu`): on a busy machine wall
+    time says little, and the server's work is not in the child's figure.
     """
     with tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "DATABASE_URL": url, "SURVEY_SERVICE_DATA_DIR": data_dir}
         env.pop("SURVEY_QUESTIONNAIRE_DIR", None)
+        server = ServerCpu(url, database)
+        server.start()
         start = time.perf_counter()
         child = subprocess.Popen(
             [sys.executable, "-m", "survey_service", "report", "build", "--period", period],
@@ -424,12 +485,22 @@ def measure_build(url: str, period: str) -> tuple[float, float, str]:
         # wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix in others).
         _pid, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - start
+        server.done.set()
+        server.join()
         child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"report build failed ({child.returncode}):\n{output}")
     peak_kb = usage.ru_maxrss  # kilobytes on Linux
     cpu = usage.ru_utime + usage.ru_stime
-    return elapsed, peak_kb / 1024, f"{output}report build CPU (this process): {cpu:.1f} s\n"
+    where = "" if server.seen else " (server not on this machine, or not seen)"
+    return (
+        elapsed,
+        peak_kb / 1024,
+        f"{output}report build CPU (this process): {cpu:.1f} s\n"
+        f"database server CPU (its {len(server.seen)} processes, sampled){where}: "
+        f"{server.seconds:.1f} s\n"
+        f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -459,7 +530,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("--responses must be at least 1 and --units at least 2")
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, "
-        f"{os.cpu_count()} cores, {platform.machine()}"
+        f"{os.cpu_count()} cores, {platform.machine()}, "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
     )
     url = scratch_url(args.database_url, args.name)
     try:
@@ -472,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(create_scratch_database(args.database_url, args.name))
             asyncio.run(fill(url, args.responses, args.units, args.year, args.seed))
             print(f"filling: {time.perf_counter() - start:.1f} s")
-        elapsed, peak, output = measure_build(url, str(args.year))
+        elapsed, peak, output = measure_build(url, str(args.year), args.name)
         for line in output.strip().splitlines():
             print(f"    {line}")
     finally:

@@ -213,7 +213,8 @@ class Settings:
         "After a timeout (the provider may have sent the message) wait this long for "
         "its delivery report, or before asking the provider (Twilio), before sending "
         "again; only with the delivery webhook configured or a provider that can be "
-        "asked, otherwise the normal backoff applies.",
+        "asked. Without either, a timed-out send is recorded as sent, unconfirmed, and "
+        "not repeated (at most once; the reminder is the second chance).",
     )
     sms_batch_size: int = _setting(
         "SMS_BATCH_SIZE", 20, "Messages one worker claims and sends concurrently."

@@ -13,7 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from piccolo.query.functions.aggregate import Max
+
 from survey_service.accounts.passwords import check_password, hash_password, verify_password
+from survey_service.accounts.sessions import SessionStore
 from survey_service.accounts.tables import AuditEvent, Membership, User
 from survey_service.accounts.throttle import Throttle
 from survey_service.db import write_transaction
@@ -24,6 +27,7 @@ from survey_service.practices.tables import Practice
 __all__ = [
     "ROLES",
     "AccountView",
+    "CannotDisableSelf",
     "DuplicateEmail",
     "LoginFailed",
     "LoginRequired",
@@ -31,8 +35,11 @@ __all__ = [
     "UnknownUser",
     "add_user",
     "authenticate",
+    "disable_account",
     "disable_user",
+    "enable_user",
     "get_user",
+    "last_logins",
     "list_audit",
     "list_users",
     "practices_of",
@@ -70,6 +77,13 @@ class UnknownPractice(InvalidInput):
 class UnknownUser(NotFound):
     code = "unknown_user"
     default_detail = "no user has this email"
+
+
+class CannotDisableSelf(Conflict):
+    """An administrator tried to disable their own account (no admin could be left)."""
+
+    code = "cannot_disable_self"
+    default_detail = "you cannot disable your own account"
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,53 @@ async def disable_user(email: str, *, actor: str = "cli") -> User:
     user.active = False
     await record_audit(actor, "user_disabled", email)
     return user
+
+
+async def disable_account(email: str, store: SessionStore, *, actor: str) -> User:
+    """Disable the user and end every session of theirs at once (the CLI and the admin page).
+
+    ``actor`` is the acting user's email or ``cli``; a user cannot disable
+    themselves, so the last administrator cannot lock everyone out by a slip.
+    """
+    if normalise_email(actor) == normalise_email(email):
+        raise CannotDisableSelf()
+    user = await disable_user(email, actor=actor)
+    await store.delete_user(user.id)
+    return user
+
+
+async def enable_user(email: str, *, actor: str) -> User:
+    """Let a disabled user log in again (with their old password); audited."""
+    email = normalise_email(email)
+    user = await User.objects().where(User.email == email).first()
+    if user is None:
+        raise UnknownUser(f"no user has email {email}")
+    await User.update({User.active: True}).where(User.id == user.id)
+    user.active = True
+    await record_audit(actor, "user_enabled", email)
+    return user
+
+
+async def last_logins() -> dict[str, dt.date]:
+    """Each user's latest successful login date (UTC), from the audit trail.
+
+    The account table keeps no login times; the audit trail already has every
+    login, so reading it avoids a second copy that could disagree.
+    """
+    rows = (
+        await AuditEvent.select(AuditEvent.target, Max(AuditEvent.at, alias="latest"))
+        .where(AuditEvent.action == "login")
+        .group_by(AuditEvent.target)
+    )
+    latest: dict[str, dt.date] = {}
+    for row in rows:
+        at = row["latest"]
+        if isinstance(at, str):  # SQLite's MAX() hands back the stored text
+            at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        latest[row["target"]] = at.astimezone(dt.UTC).date()
+    return latest
 
 
 async def practices_of(user_id: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""``survey-service i18n``: keep the interface catalogues complete."""
+"""``survey-service i18n``: keep the interface and questionnaire catalogues complete."""
 
 from __future__ import annotations
 
@@ -9,12 +9,30 @@ from survey_service.cli.common import fail
 
 @click.group()
 def i18n() -> None:
-    """Interface translations (gettext catalogues in locales/)."""
+    """Translations (gettext catalogues in locales/: messages and questionnaires)."""
 
 
 @i18n.command()
-def extract() -> None:
-    """Extract messages and merge them into every language's .po file."""
+@click.option(
+    "--templates-only",
+    is_flag=True,
+    help="Only write messages.pot and questionnaires.pot; leave the .po files alone.",
+)
+def extract(templates_only: bool) -> None:
+    """Extract messages and questionnaire text to .pot, and merge them (as `update`)."""
+    from survey_service.catalogues import update, write_templates
+
+    if templates_only:
+        write_templates()
+        click.echo("Templates written: locales/messages.pot, locales/questionnaires.pot.")
+        return
+    update()
+    click.echo("Catalogues updated; translate new entries, then run `survey-service i18n compile`.")
+
+
+@i18n.command("update")
+def update_() -> None:
+    """Merge the templates into every language's .po (translations and flags kept)."""
     from survey_service.catalogues import update
 
     update()
@@ -23,7 +41,7 @@ def extract() -> None:
 
 @i18n.command("compile")
 def compile_() -> None:
-    """Compile .po files to .mo."""
+    """Compile .po files to .mo (both domains, every shipped language)."""
     from survey_service.catalogues import compile_all
 
     compile_all()
@@ -50,3 +68,25 @@ def check() -> None:
     if not problems.ok:
         fail("catalogues are incomplete")
     click.echo("All catalogues complete.")
+
+
+@i18n.command()
+@click.option(
+    "--unreviewed",
+    "list_unreviewed",
+    is_flag=True,
+    help="Also list every translation no native speaker has reviewed yet (flag `unreviewed`).",
+)
+def status(list_unreviewed: bool) -> None:
+    """Per language: entries translated, missing and unreviewed, in both domains."""
+    from survey_service.catalogues import status as catalogue_status
+
+    for entry in catalogue_status():
+        for domain, found in entry.domains.items():
+            click.echo(
+                f"{entry.language} {domain}: {found.translated} translated, "
+                f"{len(found.missing)} missing, {len(found.unreviewed)} unreviewed"
+            )
+            if list_unreviewed:
+                for msgid in found.unreviewed:
+                    click.echo(f"  unreviewed: {msgid!r}")

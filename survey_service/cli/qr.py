@@ -75,29 +75,50 @@ def qr() -> None:
 @qr.command()
 @click.argument("code")
 @click.option("--size", type=click.Choice(["A4", "A5"]), default="A4", show_default=True)
+@click.option(
+    "--languages",
+    default=None,
+    help="The poster's two languages, first printed large, e.g. da,ar (default: da,en).",
+)
 @_FORMAT
 @_OUT
-def poster(code: str, size: str, fmt: str | None, out: Path) -> None:
+def poster(code: str, size: str, languages: str | None, fmt: str | None, out: Path) -> None:
     """A poster whose code opens the practice's survey (PUBLIC_BASE_URL/p/CODE)."""
-    from survey_service.distribution.qr import poster_layout, poster_url, render
+    from survey_service.distribution.qr import (
+        poster_languages,
+        poster_layout,
+        poster_url,
+        render,
+    )
     from survey_service.practices.service import get_practice
 
     fmt = file_format(fmt, out)
+    try:
+        pair = poster_languages(languages)
+    except ValueError as exc:
+        fail(f"--languages: {exc}")
     settings = open_database()
     practice = run(get_practice(code))
     if practice is None:
         fail(f"CODE {code!r}: no such practice")
     _surveyable(practice, settings)
     url = poster_url(settings.public_base_url, practice.code)
-    content, _ = render(poster_layout(practice.name, url, size), fmt)
+    content, _ = render(poster_layout(practice.name, url, size, pair), fmt)
     _write(out, content)
-    click.echo(f"Poster for {practice.code} ({size}, {fmt}) -> {out}; its code opens {url}")
+    click.echo(
+        f"Poster for {practice.code} ({size}, {fmt}, {','.join(pair)}) -> {out}; "
+        f"its code opens {url}"
+    )
 
 
 @qr.command()
 @click.argument("code")
 @click.option("--visit-date", default=None, help="YYYY-MM-DD (default: today).")
-@click.option("--language", type=click.Choice(["da", "en"]), default=None)
+@click.option(
+    "--language",
+    default=None,
+    help="The link's language, one of the shipped ones (default: the patient's browser).",
+)
 @click.option("--questionnaire", default=None, help="Questionnaire slug (default: by sector).")
 @_FORMAT
 @_OUT
@@ -114,8 +135,12 @@ def slip(
     from survey_service.distribution.intake import VisitProblems, parse_visit_date
     from survey_service.distribution.slips import issue_slip
     from survey_service.distribution.timing import local_today, utc_now
+    from survey_service.i18n import PATIENT_LANGUAGES
 
     fmt = file_format(fmt, out)
+    # A preference, as for reported visits: the page falls back where needed.
+    if language is not None and language not in PATIENT_LANGUAGES:
+        fail(f"--language {language!r}: must be one of {', '.join(PATIENT_LANGUAGES)}")
     settings = open_database()
     now = utc_now()
     errors: dict[str, str] = {}

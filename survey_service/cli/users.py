@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from survey_service.accounts.service import ROLES, add_user, disable_user, list_users
+from survey_service.accounts.service import ROLES, add_user, disable_account, list_users
 from survey_service.accounts.sessions import make_session_store
 from survey_service.cli.common import fail, open_database, run
 from survey_service.errors import ServiceError
@@ -60,10 +60,10 @@ def disable(email: str) -> None:
     settings = open_database()
 
     async def go() -> str:
-        disabled = await disable_user(email, actor="cli")
         store = make_session_store(settings.redis_url)
         try:
-            await store.delete_user(disabled.id)
+            # The same use case as the admin page's button: disable, then end the sessions.
+            disabled = await disable_account(email, store, actor="cli")
         finally:
             await store.close()
         return disabled.email

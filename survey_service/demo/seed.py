@@ -16,6 +16,7 @@ from survey_service.practices.service import add_practice
 from survey_service.practices.tables import Practice
 from survey_service.practices.tree import UnitRow, store_units
 from survey_service.questionnaires.loader import Catalogue
+from survey_service.questionnaires.model import Questionnaire
 from survey_service.questionnaires.sync import sync_catalogue
 from survey_service.questionnaires.tables import QuestionnaireVersion
 from survey_service.responses.service import store_response
@@ -66,7 +67,7 @@ async def _seed_units(
     today = dt.date.today()
     for unit in DEMO_UNITS:
         practice, _key = await add_practice(unit.code, unit.name, unit.sector, unit.area)
-        q = catalogue.for_sector(unit.sector)
+        q = _seeded_version(catalogue, unit.sector)
         if q is None:
             continue  # hospitals etc. appear as the other side of transitions only
         effect = float(rng.normal(0, 0.45))
@@ -82,6 +83,21 @@ async def _seed_units(
                     visit_date=today - dt.timedelta(days=int(rng.integers(1, 365))),
                     answers=answers,
                 )
+
+
+def _seeded_version(catalogue: Catalogue, sector: str) -> Questionnaire | None:
+    """The version the synthetic responses answer: the newest without a rotation.
+
+    The synthetic patients answer every item; a split questionnaire's module
+    items are missing by design, so its history stays with the earlier
+    version (fresh links issue the newest one, module drawn).
+    """
+    candidates = [
+        q
+        for q in catalogue.questionnaires()
+        if q.published and sector in q.provider_groups and not q.rotation
+    ]
+    return max(candidates, key=lambda q: (q.slug, q.version), default=None)
 
 
 async def _seed_tree() -> None:
@@ -117,6 +133,7 @@ async def _fresh_links(
             visit_date=dt.date.today(),
             channel="sms",
             language="en" if n % 3 == 2 else "",
+            module=q.draw_module(),
         )
         links.append((f"{practice.name} – {q.title.get('en', q.slug)}", token))
     return links

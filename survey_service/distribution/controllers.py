@@ -37,12 +37,20 @@ from survey_service.distribution.intake import (
     parse_visit_date,
     register_visits,
 )
-from survey_service.distribution.qr import FORMATS, PAPER, poster_layout, poster_url, render
+from survey_service.distribution.qr import (
+    DEFAULT_LANGUAGES,
+    FORMATS,
+    PAPER,
+    poster_languages,
+    poster_layout,
+    poster_url,
+    render,
+)
 from survey_service.distribution.rates import add_months, response_rates
 from survey_service.distribution.slips import issue_slip
 from survey_service.distribution.timing import local_today, utc_now
 from survey_service.errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound
-from survey_service.i18n import LANGUAGES
+from survey_service.i18n import PATIENT_LANGUAGES
 from survey_service.openapi_errors import error_responses
 from survey_service.practices.service import practice_for_api_key
 from survey_service.practices.tables import Practice
@@ -132,7 +140,8 @@ class DistributionApi(Controller):
         responses=error_responses(401, 403, 422, 503),
         description=(
             "`Authorization: Bearer API_KEY`. Body: one visit `{practice, visit_date "
-            "(YYYY-MM-DD), phone, questionnaire?, language? (da|en)}` or a list of them "
+            "(YYYY-MM-DD), phone, questionnaire?, language? (da|en|ar|pl|uk|tr|so)}` "
+            "or a list of them "
             f"(at most {MAX_BATCH}). One visit: 202 `{{status}}` where status is "
             "`invited`, `duplicate` (already invited within the window) or `opted_out`; "
             "nothing that identifies the invitation is returned. "
@@ -192,6 +201,10 @@ class DistributionApi(Controller):
         code: str,
         size: Annotated[str, QueryParameter(description="A4 or A5")] = "A4",
         fmt: Annotated[str, QueryParameter(name="format", description="svg or png")] = "svg",
+        languages: Annotated[
+            str | None,
+            QueryParameter(description="two shipped languages, e.g. da,ar (default da,en)"),
+        ] = None,
     ) -> Response[bytes]:
         practice = await authorised_practice(request, code)
         errors = {}
@@ -199,10 +212,15 @@ class DistributionApi(Controller):
             errors["size"] = f"must be one of {', '.join(PAPER)}"
         if fmt not in FORMATS:
             errors["format"] = f"must be one of {', '.join(FORMATS)}"
+        pair = DEFAULT_LANGUAGES
+        try:
+            pair = poster_languages(languages)
+        except ValueError as exc:
+            errors["languages"] = str(exc)
         if errors:
             raise _problem(errors)
         url = poster_url(settings.public_base_url, practice.code)
-        content, media_type = render(poster_layout(practice.name, url, size), fmt)
+        content, media_type = render(poster_layout(practice.name, url, size, pair), fmt)
         return Response(
             content,
             media_type=media_type,
@@ -241,8 +259,10 @@ class DistributionApi(Controller):
         # Each field's type before it is used: a list or object would make
         # ``in`` raise TypeError (unhashable), a 500.
         language = body.get("language")
-        if language is not None and (not isinstance(language, str) or language not in LANGUAGES):
-            errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
+        if language is not None and (
+            not isinstance(language, str) or language not in PATIENT_LANGUAGES
+        ):
+            errors["language"] = f"must be one of {', '.join(PATIENT_LANGUAGES)}"
         fmt = body.get("format", "svg")
         if not isinstance(fmt, str) or fmt not in FORMATS:
             errors["format"] = f"must be one of {', '.join(FORMATS)}"
@@ -300,6 +320,7 @@ class DistributionApi(Controller):
                     "sent": r.sent,
                     "delivered": r.delivered,
                     "failed": r.failed,
+                    "unconfirmed": r.unconfirmed,
                     "answered": r.answered,
                     "response_rate": r.response_rate,
                 }

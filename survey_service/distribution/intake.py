@@ -137,9 +137,10 @@ def parse_visit(raw: object, today: dt.date) -> Visit:
 def _languages() -> tuple[str, ...]:
     # Imported late: importing survey_service.web builds the app, whose routes
     # import this module (the web layer may depend on services, not the reverse).
-    from survey_service.i18n import LANGUAGES
+    from survey_service.i18n import PATIENT_LANGUAGES
 
-    return LANGUAGES
+    # A preference: where the questionnaire is not offered in it, the page falls back.
+    return PATIENT_LANGUAGES
 
 
 def parse_visit_date(value: object, today: dt.date, errors: dict[str, str]) -> dt.date | None:
@@ -162,6 +163,14 @@ def parse_visit_date(value: object, today: dt.date, errors: dict[str, str]) -> d
     else:
         return date
     return None
+
+
+def assigned_module(context: IntakeContext, version_id: int) -> str:
+    """The rotating module drawn for a new link to ``version_id`` ("" without a rotation)."""
+    for key, known in context.version_ids.items():
+        if known == version_id and (q := context.catalogue.get(*key)) is not None:
+            return q.draw_module()
+    return ""
 
 
 def questionnaire_version_id(context: IntakeContext, sector: str, slug: str | None) -> int:
@@ -226,6 +235,7 @@ async def register_visit(
             language=visit.language or "",
             valid_days=settings.token_days,
             now=now,
+            module=assigned_module(context, version_id),
         )
         await SmsContact(
             invitation=invitation_id,

@@ -3,6 +3,7 @@
 States (docs/distribution.md)::
 
     pending --claim--> sending --gateway accepted--> sent [--report--> delivered | failed]
+       ^                  |--timed out, nothing can settle it--> sent (unconfirmed)
        ^                  |--refused, or attempts used up--> dead --requeue--> pending
        |                  |--failed, attempts left: due again after backoff--> pending
        |                  '--lease ran out (worker died): claimable again
@@ -47,6 +48,9 @@ from survey_service.distribution.timing import QuietHours, reminder_at, retry_de
 from survey_service.invitations.counters import bump_for_invitation
 from survey_service.invitations.tables import Invitation
 from survey_service.settings import Settings
+
+#: ``last_error`` of a message recorded as sent after a timeout nothing could settle
+UNCONFIRMED_NOTE = "sent, unconfirmed: "
 
 
 @dataclass(frozen=True)
@@ -118,12 +122,18 @@ async def mark_sent(
     provider_id: str,
     settings: Settings,
     quiet: QuietHours | None,
+    unconfirmed: str = "",
 ) -> bool:
     """Record a send; schedule the one reminder; erase the number if nothing is left.
+
+    ``unconfirmed``: why the send is only presumed (a timeout nothing can
+    settle); kept as the row's note and counted apart, so the region sees how
+    many "sent" are guesses.
 
     False when the message is no longer this worker's: another worker took it
     over after the lease ran out, or it is gone (see :func:`exists`).
     """
+    note = f"{UNCONFIRMED_NOTE}{unconfirmed}" if unconfirmed else ""
     async with write_transaction():
         done = (
             await OutboxMessage.update(
@@ -131,7 +141,7 @@ async def mark_sent(
                     OutboxMessage.status: SENT,
                     OutboxMessage.sent_at: now,
                     OutboxMessage.provider_id: provider_id[:64],
-                    OutboxMessage.last_error: "",
+                    OutboxMessage.last_error: note[:200],
                     OutboxMessage.lease_until: None,
                     OutboxMessage.claim: None,
                 }
@@ -142,7 +152,13 @@ async def mark_sent(
         if not done:
             return False
         await _after_sent(
-            message.invitation_id, message.kind, message.language, now, settings, quiet
+            message.invitation_id,
+            message.kind,
+            message.language,
+            now,
+            settings,
+            quiet,
+            unconfirmed=bool(unconfirmed),
         )
     return True
 
@@ -207,12 +223,17 @@ async def _after_sent(
     settings: Settings,
     quiet: QuietHours | None,
     was_dead: bool = False,
+    unconfirmed: bool = False,
 ) -> None:
     if kind == INVITATION:
+        # Also after an unconfirmed send: if the invitation never arrived, the
+        # reminder is the patient's second chance (and not a duplicate).
         await _schedule_reminder(invitation_id, language, now, settings, quiet)
     await erase_if_done(invitation_id, now)
     if kind == INVITATION:  # the rates count invitation SMS; last: see counters.bump
-        await bump_for_invitation(invitation_id, sent=1, failed=-1 if was_dead else 0)
+        await bump_for_invitation(
+            invitation_id, sent=1, failed=-1 if was_dead else 0, unconfirmed=int(unconfirmed)
+        )
 
 
 async def _schedule_reminder(

@@ -2,8 +2,13 @@
 
 One layout — a list of text lines and one code, in millimetres — drawn by two
 small renderers, so the SVG and the PNG of a poster always say the same thing.
-The poster is in Danish and English together (a waiting room has both
-readers); its lines go through gettext like every other interface text.
+A poster speaks two languages together (a waiting room has more than one
+kind of reader): Danish and English unless the practice chooses another pair
+of shipped languages (``--languages da,ar``, ``?languages=da,ar``). Its lines
+go through gettext like every other interface text. A right-to-left language's
+lines carry that direction (SVG ``direction="rtl"``, Pillow's ``rtl`` with
+raqm shaping) so Arabic letters join and punctuation sits at the sentence's
+end; every line is centred, so the poster needs no other mirroring.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ from xml.sax.saxutils import escape
 import qrcode
 import qrcode.constants
 from babel.dates import format_date
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 #: Paper sizes (width, height) in millimetres.
 PAPER = {"A4": (210.0, 297.0), "A5": (148.0, 210.0)}
 SLIP = (80.0, 120.0)  # a receipt-printer slip
 PNG_DPI = 300
 FORMATS = ("svg", "png")
+#: The two languages of a poster when the practice chose none: the first is
+#: printed large, the second smaller and grey under it.
+DEFAULT_LANGUAGES = ("da", "en")
 #: Average glyph width in em for sans-serif text; used to wrap and fit lines
 #: the same way in both renderers without measuring fonts.
 _EM = 0.56
@@ -37,6 +45,10 @@ class Line:
     size: float  # font size, mm
     bold: bool = False
     grey: bool = False
+    #: the language's code, for SVG ``xml:lang`` and Pillow's shaping; "" for
+    #: the practice name and the URL, which are in no interface language
+    lang: str = ""
+    rtl: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,66 +110,125 @@ def _translations(language: str):
     return translations(language)
 
 
-def _both(msgid: str) -> tuple[str, str]:
-    return _translations("da").gettext(msgid), _translations("en").gettext(msgid)
+def _shipped() -> tuple[str, ...]:
+    """Languages whose patient interface, the poster's lines among it, is complete."""
+    from survey_service.i18n import patient_languages  # late: see intake._languages
+
+    return patient_languages()
 
 
-def poster_layout(practice_name: str, url: str, paper: str = "A4") -> Layout:
+def poster_languages(value: str | None) -> tuple[str, str]:
+    """The two languages of ``"da,ar"`` (None or blank: the default pair).
+
+    Raises ValueError with a one-line reason: a language with no shipped
+    catalogue would print its English fallback under a foreign heading.
+    """
+    if value is None or not value.strip():
+        return DEFAULT_LANGUAGES
+    codes = [part.strip().lower() for part in value.split(",")]
+    shipped = _shipped()
+    if len(codes) != 2 or not all(codes):
+        raise ValueError(f"give two languages separated by a comma, e.g. da,en (got {value!r})")
+    for code in codes:
+        if code not in shipped:
+            raise ValueError(f"{code!r} is not one of the shipped languages {', '.join(shipped)}")
+    if codes[0] == codes[1]:
+        raise ValueError(f"give two different languages (got {value!r})")
+    return codes[0], codes[1]
+
+
+def _rtl(language: str) -> bool:
+    from survey_service.i18n import language_info  # late: see intake._languages
+
+    return language_info(language).direction == "rtl"
+
+
+def _pair(msgid: str, languages: tuple[str, str]) -> tuple[str, str]:
+    first, second = languages
+    return _translations(first).gettext(msgid), _translations(second).gettext(msgid)
+
+
+def _line(text: str, y: float, size: float, width: float, language: str, **style: bool) -> Line:
+    return Line(text, y, _fit(text, size, width), lang=language, rtl=_rtl(language), **style)
+
+
+def poster_layout(
+    practice_name: str,
+    url: str,
+    paper: str = "A4",
+    languages: tuple[str, str] = DEFAULT_LANGUAGES,
+) -> Layout:
     width, height = PAPER[paper]
     k = width / 210.0  # everything scales with the paper
     inner = width - 30 * k
-    head_da, head_en = _both(_("Tell us about your visit"))
-    scan_da, scan_en = _both(_("Scan the code with your phone's camera."))
-    anon_da, anon_en = _both(_("Your answers are anonymous."))
+    first, second = languages
+    head = _pair(_("Tell us about your visit"), languages)
+    scan = _pair(_("Scan the code with your phone's camera."), languages)
+    anon = _pair(_("Your answers are anonymous."), languages)
     lines: list[Line] = []
     y = 32 * k
     for part in _wrap(practice_name, 11 * k, inner):
         lines.append(Line(part, y, _fit(part, 11 * k, inner), bold=True))
         y += 13 * k
     y += 6 * k
-    lines.append(Line(head_da, y, _fit(head_da, 13 * k, inner), bold=True))
-    lines.append(Line(head_en, y + 12 * k, _fit(head_en, 9 * k, inner), grey=True))
+    lines.append(_line(head[0], y, 13 * k, inner, first, bold=True))
+    lines.append(_line(head[1], y + 12 * k, 9 * k, inner, second, grey=True))
     code_size = 130 * k
     code_y = y + 22 * k
     code = Code(qr_matrix(url), (width - code_size) / 2, code_y, code_size)
     y = code_y + code_size + 10 * k
     lines.append(Line(url, y, _fit(url, 5 * k, inner)))
     y += 14 * k
-    for text_da, text_en in ((scan_da, scan_en), (anon_da, anon_en)):
-        lines.append(Line(text_da, y, _fit(text_da, 6.5 * k, inner)))
-        lines.append(Line(text_en, y + 8 * k, _fit(text_en, 5.5 * k, inner), grey=True))
+    for text in (scan, anon):
+        lines.append(_line(text[0], y, 6.5 * k, inner, first))
+        lines.append(_line(text[1], y + 8 * k, 5.5 * k, inner, second, grey=True))
         y += 19 * k
-    return Layout(width, height, tuple(lines), code, f"{practice_name} – {head_da}")
+    return Layout(width, height, tuple(lines), code, f"{practice_name} – {head[0]}")
 
 
-def slip_layout(practice_name: str, url: str, valid_until: dt.date) -> Layout:
+def slip_languages(language: str | None) -> tuple[str, str]:
+    """A slip's pair: Danish and the link's language.
+
+    English when the link's language is Danish, unset, or one whose catalogue
+    is not complete yet (the link itself then falls back the same way).
+    """
+    if language and language != "da" and language in _shipped():
+        return "da", language
+    return DEFAULT_LANGUAGES
+
+
+def slip_layout(
+    practice_name: str,
+    url: str,
+    valid_until: dt.date,
+    languages: tuple[str, str] = DEFAULT_LANGUAGES,
+) -> Layout:
     width, height = SLIP
     inner = width - 8
-    head_da, head_en = _both(_("Tell us about your visit"))
+    first, second = languages
+    head = _pair(_("Tell us about your visit"), languages)
     once = _("This code works once, until %(date)s.")
-    once_da = _translations("da").gettext(once) % {
-        "date": format_date(valid_until, "long", locale="da")
-    }
-    once_en = _translations("en").gettext(once) % {
-        "date": format_date(valid_until, "long", locale="en")
-    }
+    once_first, once_second = (
+        _translations(lang).gettext(once) % {"date": format_date(valid_until, "long", locale=lang)}
+        for lang in languages
+    )
     lines = [
         Line(part, 10 + 6 * n, _fit(part, 5, inner), bold=True)
         for n, part in enumerate(_wrap(practice_name, 5, inner))
     ]
     y = lines[-1].y + 9
     lines += [
-        Line(head_da, y, _fit(head_da, 5, inner), bold=True),
-        Line(head_en, y + 6, _fit(head_en, 4, inner), grey=True),
+        _line(head[0], y, 5, inner, first, bold=True),
+        _line(head[1], y + 6, 4, inner, second, grey=True),
     ]
     code = Code(qr_matrix(url), (width - 56) / 2, y + 9, 56)
     y = code.y + code.size + 6
     lines += [
-        Line(once_da, y, _fit(once_da, 3.4, inner)),
-        Line(once_en, y + 5, _fit(once_en, 3.2, inner), grey=True),
+        _line(once_first, y, 3.4, inner, first),
+        _line(once_second, y + 5, 3.2, inner, second, grey=True),
         Line(url, y + 11, _fit(url, 2.8, inner)),
     ]
-    return Layout(width, max(height, y + 16), tuple(lines), code, head_da)
+    return Layout(width, max(height, y + 16), tuple(lines), code, head[0])
 
 
 # --- SVG ---------------------------------------------------------------------
@@ -175,10 +246,15 @@ def render_svg(layout: Layout) -> bytes:
     for line in layout.lines:
         weight = ' font-weight="bold"' if line.bold else ""
         colour = "#444" if line.grey else "#000"
+        lang = f' xml:lang="{line.lang}"' if line.lang else ""
+        # direction="rtl" sets the paragraph direction for the bidi algorithm
+        # (where "?" and a Latin word go); with text-anchor middle the line
+        # stays centred either way.
+        direction = ' direction="rtl" unicode-bidi="embed"' if line.rtl else ""
         parts.append(
             f'<text x="{w / 2:.2f}" y="{line.y:.2f}" font-family="DejaVu Sans, Arial, sans-serif" '
-            f'font-size="{line.size:.2f}" text-anchor="middle" fill="{colour}"{weight}>'
-            f"{escape(line.text)}</text>"
+            f'font-size="{line.size:.2f}" text-anchor="middle" fill="{colour}"{weight}'
+            f"{lang}{direction}>{escape(line.text)}</text>"
         )
     parts.append(_svg_code(layout.code))
     parts.append("</svg>")
@@ -222,18 +298,38 @@ def _font(size_px: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageF
     return ImageFont.load_default(size=size_px)
 
 
+@cache
+def _raqm() -> bool:
+    return bool(features.check("raqm"))
+
+
+def _shaping(line: Line) -> tuple[str | None, str | None]:
+    """Pillow's bidi and shaping options for ``line``; they need libraqm.
+
+    Without raqm (Pillow built without it) asking for a direction raises, and
+    the basic layout draws Arabic letters unjoined and left to right: then the
+    SVG, drawn by the viewer's own text engine, is the file to print.
+    """
+    if not line.lang or not _raqm():
+        return None, None
+    return ("rtl" if line.rtl else "ltr"), line.lang
+
+
 def render_png(layout: Layout, dpi: int = PNG_DPI) -> bytes:
     px = dpi / 25.4
     image = Image.new("L", (round(layout.width * px), round(layout.height * px)), 255)
     draw = ImageDraw.Draw(image)
     for line in layout.lines:
         font = _font(max(8, round(line.size * px)), line.bold)
+        direction, language = _shaping(line)
         draw.text(
             (layout.width / 2 * px, line.y * px),
             line.text,
             font=font,
             fill=68 if line.grey else 0,
             anchor="ms",
+            direction=direction,
+            language=language,
         )
     code = layout.code
     n = len(code.matrix)

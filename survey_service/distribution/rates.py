@@ -1,11 +1,11 @@
 """Response rates per practice and visit month, read from the counters alone.
 
 Every count is :class:`~survey_service.invitations.tables.RateCounter`,
-incremented in the transaction of its event (invitation created, SMS sent,
-delivery report, answer, expiry, opt-out). Nothing here reads a row about a
-single patient: answered invitations are gone by then, and a response has
-nothing to join on anyway. Poster answers have no invitation, so only their
-number is shown, never a rate.
+incremented in the transaction of its event (invitation created, SMS sent or
+sent unconfirmed, delivery report, answer, expiry, opt-out). Nothing here
+reads a row about a single patient: answered invitations are gone by then,
+and a response has nothing to join on anyway. Poster answers have no
+invitation, so only their number is shown, never a rate.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class RateRow:
     answered: int
     expired: int = 0
     opted_out: int = 0
+    #: of ``sent``: recorded as sent after a timeout that nothing could settle
+    #: (no delivery reports, no provider lookup); some may not have arrived
+    unconfirmed: int = 0
 
     @property
     def response_rate(self) -> float | None:
@@ -63,6 +66,7 @@ async def response_rates(practice_id: int, start: dt.date, end: dt.date) -> list
             answered=r["answered"],
             expired=r["expired"],
             opted_out=r["opted_out"],
+            unconfirmed=r["unconfirmed"],
         )
         for r in rows
     ]

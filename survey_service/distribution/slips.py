@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from survey_service.db import write_transaction
-from survey_service.distribution.intake import IntakeContext, questionnaire_version_id
-from survey_service.distribution.qr import render, slip_layout
+from survey_service.distribution.intake import (
+    IntakeContext,
+    assigned_module,
+    questionnaire_version_id,
+)
+from survey_service.distribution.qr import render, slip_languages, slip_layout
 from survey_service.distribution.timing import LOCAL_ZONE
 from survey_service.invitations.counters import bump, month_of
 from survey_service.invitations.service import issue_invitation_row
@@ -40,9 +44,10 @@ async def issue_slip(
             language=language or "",
             valid_days=settings.token_days,
             now=now,
+            module=assigned_module(context, version_id),
         )
         # A slip reaches the patient the moment it is printed.
         await bump(practice.id, month_of(visit_date), "receipt", sent=1)
     valid_until = (now + dt.timedelta(days=settings.token_days)).astimezone(LOCAL_ZONE).date()
     url = f"{settings.public_base_url.rstrip('/')}/s/{token}"
-    return render(slip_layout(practice.name, url, valid_until), fmt)
+    return render(slip_layout(practice.name, url, valid_until, slip_languages(language)), fmt)

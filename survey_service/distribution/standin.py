@@ -68,6 +68,9 @@ class StandinGateway:
         #: set to let "hold" requests finish (tests); hold_seconds caps the wait
         self.release = threading.Event()
         self._next_id = 1000
+        #: requests being answered now (a held one counts until it is answered)
+        self._busy = 0
+        self._idle = threading.Condition(self._lock)
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -98,6 +101,12 @@ class StandinGateway:
                 "unique": len(self.accepted),
                 "duplicates": sum(n - 1 for n in self.accepted.values()),
             }
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being answered (held ones included), so
+        the counts are final; False if that took longer than ``timeout``."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     def _decide(self) -> int | str:
         with self._lock:
@@ -140,6 +149,16 @@ class StandinGateway:
                     self._reply(404, {"message": "not found"})
 
             def do_POST(self) -> None:
+                with gateway._idle:
+                    gateway._busy += 1
+                try:
+                    self._post()
+                finally:
+                    with gateway._idle:
+                        gateway._busy -= 1
+                        gateway._idle.notify_all()
+
+            def _post(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
                 if self.path != "/rest/mtsms":

@@ -53,6 +53,8 @@ class RunReport:
     lost_leases: int = 0
     #: retries the provider's lookup showed were sent already (counted in sent)
     found: int = 0
+    #: timeouts recorded as sent, not retried: nothing could settle them (in sent)
+    unconfirmed: int = 0
     #: the run met quiet hours, so due messages may still be waiting
     quiet: bool = False
     swept: housekeeping.SweepResult = field(default_factory=housekeeping.SweepResult)
@@ -63,6 +65,7 @@ class RunReport:
             f"dead {self.dead}, cancelled {self.cancelled}, answered or expired meanwhile "
             f"{self.gone}, lost leases {self.lost_leases}"
             + (f", found already sent {self.found}" if self.found else "")
+            + (f", sent unconfirmed {self.unconfirmed}" if self.unconfirmed else "")
             + f"; erased {self.swept.erased} numbers, "
             f"deleted {self.swept.expired} expired links"
             + ("; quiet hours: nothing more sent" if self.quiet else "")
@@ -279,18 +282,41 @@ class Worker:
             await self._failed(m, str(exc), report, permanent=True)
             return
         except AmbiguousGatewayError as exc:
-            await self._failed(m, str(exc), report, ambiguous=True)
+            await self._ambiguous(m, d, str(exc), report)
             return
         except TransientGatewayError as exc:
             await self._failed(m, str(exc), report)
             return
         except TimeoutError:
-            await self._failed(m, f"{self.gateway.name}: no answer", report, ambiguous=True)
+            await self._ambiguous(m, d, f"{self.gateway.name}: no answer", report)
             return
         except Exception as exc:  # a gateway bug: retry like any other failure
             await self._failed(m, f"{self.gateway.name}: {type(exc).__name__}", report)
             return
         await self._record_sent(m, d, provider_id, report)
+
+    def _can_settle(self) -> bool:
+        """Whether a timed-out send can be settled later rather than guessed:
+        by a delivery report (the webhook is configured) or by asking the
+        provider (a gateway with a lookup)."""
+        return bool(self.settings.gatewayapi_webhook_secret) or lookup_of(self.gateway) is not None
+
+    async def _ambiguous(self, m: Claimed, d: _Details, error: str, report: RunReport) -> None:
+        """No answer in time: the provider may or may not have the message.
+
+        Where something can settle it, wait for that and retry. Where nothing
+        can (GatewayAPI documents no lookup by our reference and no
+        idempotency key, and no delivery reports come in), a retry is a blind
+        guess that duplicates every message the provider did take; instead the
+        message is recorded as sent, unconfirmed, and not repeated (at most
+        once). Its reminder is scheduled as usual and is the patient's second
+        chance if the first text never arrived; the count of such sends is in
+        the rate counters (``unconfirmed``) so the region sees it.
+        """
+        if self._can_settle():
+            await self._failed(m, error, report, ambiguous=True)
+        else:
+            await self._record_sent(m, d, "", report, unconfirmed=error)
 
     async def _record_sent(
         self,
@@ -299,26 +325,38 @@ class Worker:
         provider_id: str,
         report: RunReport,
         found_by_lookup: bool = False,
+        unconfirmed: str = "",
     ) -> None:
-        if await outbox.mark_sent(m, self.clock(), provider_id, self.settings, self.quiet):
+        if await outbox.mark_sent(
+            m, self.clock(), provider_id, self.settings, self.quiet, unconfirmed=unconfirmed
+        ):
             report.sent += 1
             if found_by_lookup:
                 report.found += 1
-            # No number here, not even masked: the message id identifies the line.
-            log.info(
-                "%s #%d %s via %s",
-                m.kind,
-                m.id,
-                "found already sent" if found_by_lookup else "sent",
-                self.gateway.name,
+            if unconfirmed:
+                report.unconfirmed += 1
+            how = (
+                "found already sent"
+                if found_by_lookup
+                else "sent, unconfirmed (not retried: nothing can settle a timeout)"
+                if unconfirmed
+                else "sent"
             )
+            # No number here, not even masked: the message id identifies the line.
+            log.info("%s #%d %s via %s", m.kind, m.id, how, self.gateway.name)
         elif not await outbox.exists(m.id):
             # Answered (or expired) while the gateway had it: no reminder follows,
             # since the reminder would have been created by this very finish.
-            # The SMS did go out, so it still counts as sent.
+            # The SMS did go out (or, unconfirmed, may have), so it still counts as sent.
             report.gone += 1
             if m.kind == INVITATION:
-                await bump(d.practice_id, d.visit_month, "sms", sent=1)
+                await bump(
+                    d.practice_id,
+                    d.visit_month,
+                    "sms",
+                    sent=1,
+                    unconfirmed=1 if unconfirmed else 0,
+                )
             log.info("%s #%d sent; its link was answered or expired meanwhile", m.kind, m.id)
         else:
             report.lost_leases += 1
@@ -353,10 +391,11 @@ class Worker:
         # the chance to settle the message before sending it again; with a
         # provider lookup, give the provider time to have recorded it before
         # the retry asks (a request still in flight is not listed yet).
-        settles = (
-            bool(self.settings.gatewayapi_webhook_secret) or lookup_of(self.gateway) is not None
+        wait = (
+            self.settings.sms_unknown_outcome_wait_seconds
+            if ambiguous and self._can_settle()
+            else 0.0
         )
-        wait = self.settings.sms_unknown_outcome_wait_seconds if ambiguous and settles else 0.0
         state = await outbox.mark_failed(
             m,
             self.clock(),

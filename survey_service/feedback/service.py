@@ -51,8 +51,12 @@ CSV_COLUMNS = (
     "eb",
     "top_box",
     "flag",
+    # Added later, so at the end: the 95% Wilson interval of top_box (percent).
+    "top_box_low",
+    "top_box_high",
 )
 _NUMBERS = CSV_COLUMNS[4:12]
+_BOUNDS = ("top_box_low", "top_box_high")
 
 #: Roles that read every practice's feedback; a practitioner reads their own.
 REGION_ROLES = frozenset({"analyst", "admin"})
@@ -173,11 +177,23 @@ def csv_rows(view: FeedbackView) -> list[list[str]]:
     """
     out = [list(CSV_COLUMNS)]
     for row in view.rows:
-        numbers = [
-            "" if row["suppressed"] or row[name] is None else _fmt(row[name]) for name in _NUMBERS
-        ]
+        numbers, bounds = (
+            [
+                "" if row["suppressed"] or row.get(name) is None else _fmt(row[name])
+                for name in names
+            ]
+            for names in (_NUMBERS, _BOUNDS)
+        )
         out.append(
-            [view.period or "", row["domain"], row["item"], str(row["n"]), *numbers, row["flag"]]
+            [
+                view.period or "",
+                row["domain"],
+                row["item"],
+                str(row["n"]),
+                *numbers,
+                row["flag"],
+                *bounds,
+            ]
         )
     return out
 

@@ -12,7 +12,16 @@ import datetime as dt
 
 from survey_service.invitations.tables import Invitation, RateCounter
 
-COUNTS = ("invited", "sent", "delivered", "failed", "answered", "expired", "opted_out")
+COUNTS = (
+    "invited",
+    "sent",
+    "delivered",
+    "failed",
+    "answered",
+    "expired",
+    "opted_out",
+    "unconfirmed",
+)
 
 
 def month_of(value: dt.date | str) -> str:

@@ -22,6 +22,7 @@ async def issue_invitation(
     channel: str = "sms",
     language: str = "",
     valid_days: int = 14,
+    module: str = "",
 ) -> str:
     """Create an invitation and return its raw token (the only copy there is)."""
     _invitation_id, token = await issue_invitation_row(
@@ -31,6 +32,7 @@ async def issue_invitation(
         channel=channel,
         language=language,
         valid_days=valid_days,
+        module=module,
     )
     return token
 
@@ -44,12 +46,14 @@ async def issue_invitation_row(
     language: str = "",
     valid_days: int = 14,
     now: dt.datetime | None = None,
+    module: str = "",
 ) -> tuple[int, str]:
     """:func:`issue_invitation` for callers that need the row id (the SMS outbox
     refers to it) and an injectable clock; returns ``(invitation id, raw token)``.
 
     Counts the invitation (``invited``) in the same transaction; joins the
-    caller's transaction when there is one.
+    caller's transaction when there is one. ``module`` is the rotating module
+    drawn for this link (``Questionnaire.draw_module``), "" without a rotation.
     """
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}")
@@ -63,6 +67,7 @@ async def issue_invitation_row(
         visit_date=visit_date,
         expires_at=(now or dt.datetime.now(dt.UTC)) + dt.timedelta(days=valid_days),
         used=False,
+        module=module,
     )
     async with write_transaction():
         await invitation.save()

@@ -37,6 +37,9 @@ class Invitation(Table, tablename="invitation"):
     #: dump pair them with responses; they are deleted now. Kept (unused) so
     #: code still naming the column keeps working until a later migration drops it.
     used = Boolean(default=False)
+    #: the rotating module drawn for this link (``slug/version``), "" when the
+    #: questionnaire has none; NULL for links from before migration 0010
+    module = Varchar(length=64, null=True, default=None)
 
 
 class RateCounter(Table, tablename="rate_counter"):
@@ -48,7 +51,9 @@ class RateCounter(Table, tablename="rate_counter"):
     QR slip counts as sent when it is printed), ``delivered`` / ``failed`` from
     delivery reports and dead letters, ``answered`` with the response,
     ``expired`` when an unanswered link is deleted at expiry, ``opted_out``
-    when the patient of a live invitation asks for no more texts. Poster
+    when the patient of a live invitation asks for no more texts,
+    ``unconfirmed`` (part of ``sent``) when a send timed out and, with no way
+    to settle it, was recorded as sent rather than risk a second copy. Poster
     answers have no invitation; only ``answered`` counts them.
 
     A counter row names no patient, so the response transaction may update it:
@@ -70,3 +75,6 @@ class RateCounter(Table, tablename="rate_counter"):
     answered = Integer(default=0)
     expired = Integer(default=0)
     opted_out = Integer(default=0)
+    #: of ``sent``: recorded as sent after a timeout, without delivery reports
+    #: or a provider lookup to confirm it (not retried; migration 0012)
+    unconfirmed = Integer(default=0)

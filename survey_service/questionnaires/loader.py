@@ -29,6 +29,7 @@ from survey_service.questionnaires.model import (
     Condition,
     Item,
     Questionnaire,
+    RotatingModule,
     Section,
     Transition,
 )
@@ -211,6 +212,7 @@ def _build(
         "provider_groups",
         "adjusters",
         "include",
+        "rotation",
         "answer_sets",
         "sections",
     }
@@ -239,17 +241,23 @@ def _build(
     includes: list[tuple[str, int]] = []
     content: list[Any] = [d]
 
-    def expand(inc: Any, where: str) -> list[Section]:
+    def expand(
+        inc: Any, where: str, keys: frozenset[str] = frozenset({"module", "version"})
+    ) -> list[Section]:
         """The sections of an included module (its own problems go under its file)."""
         if kind == "module":
             p.add(where, "modules cannot include modules")
             return []
-        if not isinstance(inc, dict) or set(inc) != {"module", "version"}:
-            p.add(where, "must be {module: SLUG, version: N}")
+        if not isinstance(inc, dict) or set(inc) != keys:
+            shape = "module: SLUG, version: N" + (", weight: W" if "weight" in keys else "")
+            p.add(where, f"must be {{{shape}}}")
             return []
         module = modules.get((inc["module"], inc["version"]))
         if module is None:
             p.add(where, f"no module {inc['module']}/{inc['version']} in the catalogue")
+            return []
+        if module.data.get("kind") != "module":
+            p.add(where, f"{inc['module']}/{inc['version']} is not a module")
             return []
         if status == "published" and module.data.get("status") != "published":
             p.add(where, "a published questionnaire may only include published modules")
@@ -267,13 +275,26 @@ def _build(
     if not isinstance(raw_sections, list) or not raw_sections:
         p.add("sections", "needs at least one section")
         raw_sections = []
+    rotation_at: int | None = None
     for n, entry in enumerate(raw_sections):
-        if isinstance(entry, dict) and "module" in entry and "items" not in entry:
+        if entry == "rotation":
+            # Where the rotating modules go (once); without it, after the own sections.
+            if rotation_at is not None or "rotation" not in d:
+                p.add(f"sections[{n}]", "'rotation' marks the place of the rotation, once")
+            rotation_at = len(sections)
+        elif isinstance(entry, dict) and "module" in entry and "items" not in entry:
             sections += expand(entry, f"sections[{n}]")
         else:
             sections += _sections([entry], sets, p)
+    rotation: list[RotatingModule] = []
+    if "rotation" in d:
+        core = list(sections)
+        rotating, rotation = _rotation(d["rotation"], expand, p)
+        at = len(core) if rotation_at is None else rotation_at
+        sections = core[:at] + rotating + core[at:]
+        _check_rotation(sections, rotation, p)
     if kind == "module":
-        for key in ("title", "provider_groups", "adjusters", "include"):
+        for key in ("title", "provider_groups", "adjusters", "include", "rotation"):
             if key in d:
                 p.add(key, "not allowed in a module")
     else:
@@ -301,7 +322,61 @@ def _build(
         source=str(raw.path),
         content_hash=_hash(content),
         includes=tuple(includes),
+        rotation=tuple(rotation),
     ), []
+
+
+def _rotation(value: Any, expand: Any, p: _Problems) -> tuple[list[Section], list[RotatingModule]]:
+    """The rotating modules' sections, and each module with its normalised weight."""
+    if not isinstance(value, list) or len(value) < 2:
+        p.add("rotation", "must list at least two {module: SLUG, version: N, weight: W}")
+        return [], []
+    sections: list[Section] = []
+    found: list[tuple[str, int, float, tuple[str, ...]]] = []
+    for n, entry in enumerate(value):
+        where = f"rotation[{n}]"
+        weight = entry.get("weight") if isinstance(entry, dict) else None
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
+            p.add(where, "weight must be a positive number")
+            continue
+        if any((s, v) == (entry.get("module"), entry.get("version")) for s, v, _, _ in found):
+            p.add(where, "the same module is listed twice")
+            continue
+        module_sections = expand(entry, where, frozenset({"module", "version", "weight"}))
+        if not module_sections:
+            continue
+        sections += module_sections
+        ids = tuple(s.id for s in module_sections)
+        found.append((entry["module"], entry["version"], float(weight), ids))
+    total = sum(w for _, _, w, _ in found)
+    return sections, [RotatingModule(s, v, w / total, ids) for s, v, w, ids in found]
+
+
+def _check_rotation(sections: list[Section], rotation: list[RotatingModule], p: _Problems) -> None:
+    """A patient's form drops the other modules' sections, so those must stand apart.
+
+    Section ids are unique (the form filters by them), and an item's skip
+    condition refers to the core or to its own module, never to a module the
+    patient may not get.
+    """
+    ids = [s.id for s in sections]
+    for section_id in sorted({i for i in ids if ids.count(i) > 1}):
+        p.add(
+            f"section {section_id!r}", "section id is used twice; rotating modules need unique ones"
+        )
+    owner = {s: m.key for m in rotation for s in m.section_ids}
+    item_owner = {i.id: owner.get(s.id, "") for s in sections for i in s.items}
+    for section in sections:
+        for item in section.items:
+            if item.show_if is None:
+                continue
+            target = item_owner.get(item.show_if.item, "")
+            if target and target != owner.get(section.id, ""):
+                p.add(
+                    f"item {item.id!r}",
+                    f"show_if refers to {item.show_if.item!r} of module {target}, "
+                    "which not every patient of this item gets",
+                )
 
 
 def _hash(content: list[Any]) -> str:

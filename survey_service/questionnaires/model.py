@@ -6,6 +6,8 @@ service runs (published versions are immutable on disk and in memory).
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -121,6 +123,30 @@ class Section:
 
 
 @dataclass(frozen=True)
+class RotatingModule:
+    """One module of a split questionnaire: each patient gets the core plus one of these.
+
+    ``weight`` is the normalised probability of being assigned (the weights of
+    a rotation sum to 1); ``section_ids`` are the module's sections as they
+    appear in the full questionnaire's ``sections``.
+    """
+
+    slug: str
+    version: int
+    weight: float
+    section_ids: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.slug}/{self.version}"
+
+
+#: Random source for module assignment: not predictable from earlier draws, so
+#: nobody can steer which patients get which module.
+_SYSTEM_RANDOM = random.SystemRandom()
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """One version of a questionnaire (or a module), modules expanded."""
 
@@ -136,6 +162,10 @@ class Questionnaire:
     source: str = ""
     content_hash: str = ""
     includes: tuple[tuple[str, int], ...] = field(default=())
+    #: rotating modules (split-questionnaire design); empty: everyone sees everything
+    rotation: tuple[RotatingModule, ...] = ()
+    #: for a patient's form (see :meth:`form`): the module it shows, else ""
+    module: str = ""
 
     @property
     def key(self) -> str:
@@ -143,10 +173,117 @@ class Questionnaire:
 
     @property
     def items(self) -> tuple[Item, ...]:
+        """Every item of the version: core and every rotating module.
+
+        Analysis, export and FHIR want all columns; what one patient is shown
+        is :meth:`form`'s ``items``.
+        """
         return tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def module_keys(self) -> tuple[str, ...]:
+        """``slug/version`` of each rotating module, in file order."""
+        return tuple(m.key for m in self.rotation)
+
+    def rotating(self, key: str) -> RotatingModule | None:
+        return next((m for m in self.rotation if m.key == key), None)
+
+    def form(self, module: str = "") -> Questionnaire:
+        """What a patient assigned ``module`` sees: the core plus that module.
+
+        Without a rotation the questionnaire is its own form (``module`` must be
+        ""). Raises ``KeyError`` for a module not in the rotation.
+        """
+        if not self.rotation:
+            if module:
+                raise KeyError(module)
+            return self
+        chosen = self.rotating(module)
+        if chosen is None:
+            raise KeyError(module)
+        others = {s for m in self.rotation if m is not chosen for s in m.section_ids}
+        return dataclasses.replace(
+            self,
+            sections=tuple(s for s in self.sections if s.id not in others),
+            rotation=(),
+            module=chosen.key,
+        )
+
+    def draw_module(self, rng: random.Random | None = None) -> str:
+        """A module assigned at random with the rotation's fixed weights ("" without one)."""
+        if not self.rotation:
+            return ""
+        rng = rng or _SYSTEM_RANDOM
+        chosen = rng.choices(self.rotation, weights=[m.weight for m in self.rotation])[0]
+        return chosen.key
+
+    def module_of(self, item_id: str) -> str:
+        """The rotating module an item belongs to, "" for a core item (or none)."""
+        for m in self.rotation:
+            for section in self.sections:
+                if section.id in m.section_ids and any(i.id == item_id for i in section.items):
+                    return m.key
+        return ""
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
+
+    def follow_up_gates(self) -> dict[str, frozenset[str]]:
+        """Screening items that open a follow-up step, with the answers that open it.
+
+        Derived from the file, not marked in it (published files are pinned): an
+        item with ``role: screening`` and no ``show_if`` of its own that is the
+        condition of items in a later section. Most patients answer "no" to
+        such a screen, so its follow-ups go on a second page (web/survey_page.py)
+        instead of weighing on everyone's first one.
+        """
+        section_of = {item.id: n for n, s in enumerate(self.sections) for item in s.items}
+        gates: dict[str, set[str]] = {}
+        for item in self.items:
+            condition = item.show_if
+            if condition is None:
+                continue
+            gate = self.item(condition.item)
+            if (
+                gate is not None
+                and gate.role == "screening"
+                and gate.show_if is None
+                and section_of[item.id] > section_of[gate.id]
+            ):
+                gates.setdefault(gate.id, set()).update(condition.codes)
+        return {k: frozenset(v) for k, v in gates.items()}
+
+    def follow_ups(self) -> frozenset[str]:
+        """Ids of the items whose ``show_if`` chain leads to a follow-up gate."""
+        behind = set(self.follow_up_gates())
+        found: set[str] = set()
+        changed = True
+        while changed:  # a chain may name an item later in the file
+            changed = False
+            for item in self.items:
+                if item.id in found or item.show_if is None:
+                    continue
+                if item.show_if.item in behind or item.show_if.item in found:
+                    found.add(item.id)
+                    changed = True
+        return frozenset(found)
+
+    def step(self, number: int) -> Questionnaire:
+        """The items on page ``number`` (1: all but the follow-ups; 2: the follow-ups).
+
+        Empty sections are left out. Without follow-ups step 1 is the whole form.
+        """
+        later = self.follow_ups()
+        sections = []
+        for section in self.sections:
+            kept = tuple(i for i in section.items if (i.id in later) == (number == 2))
+            if kept:
+                sections.append(dataclasses.replace(section, items=kept))
+        return dataclasses.replace(self, sections=tuple(sections))
+
+    def opens_follow_ups(self, values: Mapping[str, object]) -> bool:
+        """Whether ``values`` answer a follow-up gate with an answer that opens it."""
+        return any(values.get(gate) in codes for gate, codes in self.follow_up_gates().items())
 
     @property
     def published(self) -> bool:

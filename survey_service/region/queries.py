@@ -73,6 +73,12 @@ class UnitRow:
     ci_high: float | None
     flag: str
     suppressed: bool
+    #: an unadjusted share (%) with its 95% Wilson interval: the top box of an
+    #: item, the reported-problem share of a transition; None for composites,
+    #: suppressed units and revisions built before the intervals were stored
+    share: float | None = None
+    share_low: float | None = None
+    share_high: float | None = None
 
 
 async def released_revisions() -> list[Released]:
@@ -156,7 +162,18 @@ def _unit(row: dict[str, Any]) -> UnitRow:
         ci_high=None if suppressed else row["ci_high"],
         flag="suppressed" if suppressed else row["flag"],
         suppressed=suppressed,
+        **_share_of(row, suppressed),
     )
+
+
+def _share_of(row: dict[str, Any], suppressed: bool) -> dict[str, float | None]:
+    """A unit row's raw share and its Wilson interval (top box for items, observed for gaps)."""
+    if "top_box" in row:
+        names = ("top_box", "top_box_low", "top_box_high")
+    else:
+        names = ("observed", "observed_low", "observed_high")
+    values = (None, None, None) if suppressed else tuple(row.get(n) for n in names)
+    return dict(zip(("share", "share_low", "share_high"), values, strict=True))
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,10 @@ class GapCell:
     ci_low: float | None
     ci_high: float | None
     suppressed: bool
+    #: the unadjusted share (%) and its 95% Wilson interval
+    observed: float | None = None
+    observed_low: float | None = None
+    observed_high: float | None = None
 
 
 async def gap_cells(revision: int) -> list[GapCell]:
@@ -186,6 +207,9 @@ async def gap_cells(revision: int) -> list[GapCell]:
                 ci_low=None if hidden else _share(row["ci_low"]),
                 ci_high=None if hidden else _share(row["ci_high"]),
                 suppressed=hidden,
+                observed=None if hidden else row["observed"],
+                observed_low=None if hidden else row.get("observed_low"),
+                observed_high=None if hidden else row.get("observed_high"),
             )
         )
     return cells

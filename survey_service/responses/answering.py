@@ -8,6 +8,7 @@ what these functions return or raise.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from survey_service.responses.service import (
 __all__ = [
     "ClientGuard",
     "InvalidAnswers",
+    "InvalidModule",
     "NoAnswers",
     "SurveyEntry",
     "TooManyGuesses",
@@ -40,9 +42,11 @@ __all__ = [
     "UnknownPoster",
     "answer",
     "clean_text",
+    "infer_module",
     "open_link",
     "open_poster",
     "review",
+    "with_module",
 ]
 
 
@@ -103,6 +107,22 @@ class NoAnswers(InvalidAnswers):
         )
 
 
+#: Problem code for an answer to an item of a rotating module the patient was not given.
+NOT_IN_MODULE = "not_in_module"
+
+
+class InvalidModule(InvalidInput):
+    """A module that is not one of the questionnaire's rotation (a tampered form or request)."""
+
+    code = "invalid_module"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            f"{field}: not a module of this questionnaire's rotation",
+            errors={field: "not_in_rotation"},
+        )
+
+
 class ClientGuard(Protocol):
     """Counts one client's misses (the web layer binds it to the request)."""
 
@@ -116,9 +136,60 @@ class SurveyEntry:
     """An opened survey: who it is for, which questionnaire, and how it came."""
 
     survey: SurveyContext
+    #: what the patient is shown: the version, or for a split questionnaire
+    #: its core plus ``module`` (:meth:`Questionnaire.form`)
     questionnaire: Questionnaire
     #: the single-use token; None for a practice's poster
     token: str | None = None
+    #: the rotating module assigned (``slug/version``), "" without a rotation
+    module: str = ""
+    #: the whole version (every module); None: the same as ``questionnaire``
+    full: Questionnaire | None = None
+
+    @property
+    def version(self) -> Questionnaire:
+        return self.full or self.questionnaire
+
+
+def with_module(entry: SurveyEntry, requested: str | None, field: str = "module") -> SurveyEntry:
+    """``entry`` showing its patient's module: the link's own, else ``requested``, else drawn.
+
+    A link made for a split questionnaire carries the module drawn when it was
+    made, and a different ``requested`` one is refused. A poster (and a link
+    from before rotations) has none: the page draws one when it is first
+    rendered and sends it back in a hidden field, so ``requested`` must then be
+    one of the rotation. Anything else is :class:`InvalidModule` naming ``field``.
+    """
+    version = entry.version
+    if not version.rotation:
+        if requested:
+            raise InvalidModule(field)
+        return dataclasses.replace(entry, questionnaire=version, module="", full=version)
+    stored = entry.survey.module
+    if stored and version.rotating(stored) is not None:
+        if requested is not None and requested != stored:
+            raise InvalidModule(field)
+        module = stored
+    elif requested is None:
+        module = version.draw_module()
+    elif version.rotating(requested) is None:
+        raise InvalidModule(field)
+    else:
+        module = requested
+    return dataclasses.replace(
+        entry, questionnaire=version.form(module), module=module, full=version
+    )
+
+
+def infer_module(entry: SurveyEntry, submitted: Mapping[str, object]) -> str | None:
+    """The one rotating module whose items ``submitted`` answers, if exactly one.
+
+    For API clients that send answers without naming the module of a link made
+    before rotations; a stored module still wins (see :func:`with_module`).
+    """
+    modules = {entry.version.module_of(k) for k, v in submitted.items() if v not in ("", None)}
+    modules.discard("")
+    return modules.pop() if len(modules) == 1 else None
 
 
 async def open_link(token: str, published: PublishedCatalogue, guard: ClientGuard) -> SurveyEntry:
@@ -134,7 +205,8 @@ async def open_link(token: str, published: PublishedCatalogue, guard: ClientGuar
     except UnknownLink:
         await _miss(guard)
         raise
-    return SurveyEntry(survey, published.questionnaire(survey.questionnaire_version_id), token)
+    entry = SurveyEntry(survey, published.questionnaire(survey.questionnaire_version_id), token)
+    return with_module(entry, None)
 
 
 async def _miss(guard: ClientGuard) -> None:
@@ -164,7 +236,7 @@ async def open_poster(code: str, published: PublishedCatalogue, guard: ClientGua
         language="",
         visit_date=local_today(utc_now()),
     )
-    return SurveyEntry(survey, questionnaire)
+    return with_module(SurveyEntry(survey, questionnaire), None)
 
 
 async def answer(
@@ -184,7 +256,7 @@ async def answer(
     """
     values = _scrubbed(entry.questionnaire, _checked(entry, submitted, reject_unknown))
     if entry.token is not None:
-        await record_response(entry.token, values, language)
+        await record_response(entry.token, values, language, entry.module)
         return
     if poster_allowed is not None and not await poster_allowed():
         raise TooManyPosterAnswers()
@@ -196,6 +268,7 @@ async def answer(
             language=language,
             visit_date=entry.survey.visit_date,
             answers=values,
+            module=entry.module,
         )
 
 
@@ -219,11 +292,27 @@ def _checked(
     submitted = {k: clean_text(v) if isinstance(v, str) else v for k, v in submitted.items()}
     checked = check_answers(entry.questionnaire, submitted, reject_unknown=reject_unknown)
     kept = {k: v for k, v in submitted.items() if isinstance(v, str)}
-    if not checked.ok:
-        raise InvalidAnswers(checked.problems, kept)
+    problems = {**checked.problems, **_outside_module(entry, submitted)}
+    if problems:
+        raise InvalidAnswers(problems, kept)
     if not checked.values:
         raise NoAnswers(kept)
     return checked.values
+
+
+def _outside_module(entry: SurveyEntry, submitted: Mapping[str, object]) -> dict[str, str]:
+    """Answers to items of a rotating module the patient was not given.
+
+    Refused rather than dropped: the patient never saw those questions, so an
+    answer to one is a tampered form or a client that has the wrong module,
+    and keeping it would break "missing by design" in the analysis.
+    """
+    shown = {item.id for item in entry.questionnaire.items}
+    return {
+        item.id: NOT_IN_MODULE
+        for item in entry.version.items
+        if item.id not in shown and submitted.get(item.id) not in (None, "")
+    }
 
 
 #: A practice code as the service issues them; anything else is not looked up

@@ -67,6 +67,9 @@ class SurveyContext:
     visit_date: dt.date
     #: when the link stops working (None for a poster); for cookies that must not outlive it
     expires_at: dt.datetime | None = None
+    #: the rotating module drawn when the link was made; None for a poster or
+    #: a link from before rotations (the page draws one then)
+    module: str | None = None
 
 
 _CONTEXT_COLUMNS = (
@@ -76,6 +79,7 @@ _CONTEXT_COLUMNS = (
     Invitation.channel,
     Invitation.language,
     Invitation.visit_date,
+    Invitation.module,
 )
 
 
@@ -88,6 +92,7 @@ def _context(row: dict) -> SurveyContext:
         language=row["language"],
         visit_date=_as_date(row["visit_date"]),
         expires_at=_as_utc(row["expires_at"]) if "expires_at" in row else None,
+        module=row.get("module"),
     )
 
 
@@ -143,8 +148,13 @@ _REDEEM = (
 )
 
 
-async def record_response(token: str, answers: dict[str, str], language: str) -> None:
+async def record_response(
+    token: str, answers: dict[str, str], language: str, module: str = ""
+) -> None:
     """Redeem ``token`` and store ``answers`` anonymously, all or nothing.
+
+    ``module`` is the rotating module the patient was shown (checked by the
+    caller against the link's own).
 
     Raises :class:`UnknownLink` (also for a link answered before) or
     :class:`ExpiredLink`; nothing is stored then.
@@ -158,7 +168,7 @@ async def record_response(token: str, answers: dict[str, str], language: str) ->
         redeemed = await Invitation.raw(_REDEEM, token_hash, dt.datetime.now(dt.UTC))
         if not redeemed:
             raise await _why_not(token_hash)
-        await _insert_response(redeemed[0], answers, language)
+        await _insert_response(redeemed[0], answers, language, module)
 
 
 async def _why_not(token_hash: str) -> SurveyLinkError:
@@ -169,7 +179,9 @@ async def _why_not(token_hash: str) -> SurveyLinkError:
     return UnknownLink()
 
 
-async def _insert_response(invitation: dict, answers: dict[str, str], language: str) -> None:
+async def _insert_response(
+    invitation: dict, answers: dict[str, str], language: str, module: str
+) -> None:
     await store_response(
         practice_id=invitation["practice"],
         questionnaire_version_id=invitation["questionnaire_version"],
@@ -177,6 +189,7 @@ async def _insert_response(invitation: dict, answers: dict[str, str], language: 
         language=language,
         visit_date=_as_date(invitation["visit_date"]),
         answers=answers,
+        module=module,
     )
 
 
@@ -188,6 +201,7 @@ async def store_response(
     language: str,
     visit_date: dt.date,
     answers: dict[str, str],
+    module: str = "",
 ) -> None:
     """Insert one response with its answers and count it (call inside a transaction).
 
@@ -203,6 +217,7 @@ async def store_response(
         channel=channel,
         language=language,
         visit_month=month,
+        module=module,
     )
     await response.save()
     if answers:

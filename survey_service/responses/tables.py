@@ -25,6 +25,10 @@ class Response(Table, tablename="response"):
     language = Varchar(length=16)
     #: ``YYYY-MM`` of the visit (the answer's own month for the poster)
     visit_month = Varchar(length=7)
+    #: the rotating module this patient was given (``slug/version``), "" when
+    #: the questionnaire has none: its other modules' items are missing by
+    #: design, not unanswered. Random, so it says nothing about the patient.
+    module = Varchar(length=64, null=True, default=None)
 
 
 class Answer(Table, tablename="answer"):

@@ -31,6 +31,7 @@ from analysis.multiplicity import labels_by
 from survey_service.practices.tree import PRACTICE_LEVEL
 from survey_service.results.frame import ResponseFrame
 from survey_service.results.rollup import REFERENCE, item_row, reference_result
+from survey_service.results.shares import share_from_mean
 
 __all__ = ["GAP_DOMAIN", "GapRows", "gap_rows", "transition_items"]
 
@@ -38,6 +39,8 @@ __all__ = ["GAP_DOMAIN", "GapRows", "gap_rows", "transition_items"]
 GAP_DOMAIN = "sector_gap"
 #: Stored in percent; the analysis gives shares.
 _NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high")
+#: The 95% Wilson interval of ``observed`` (the reported-problem share, unadjusted).
+_BOUNDS = ("observed_low", "observed_high")
 
 
 @dataclass
@@ -118,6 +121,7 @@ def gap_rows(frame: ResponseFrame, adjusters: Sequence[str], labels: str = "spec
                 }
                 for name in _NUMBERS:
                     row[name] = None if row["suppressed"] else _percent(record[name])
+                row.update(_bounds(None if row["suppressed"] else record["observed"], row["n"]))
                 out.region.append(row)
             units = dict(gaps.units)
         else:
@@ -132,6 +136,8 @@ def gap_rows(frame: ResponseFrame, adjusters: Sequence[str], labels: str = "spec
         )
         frame_rows = result.to_frame()
         frame_rows["flag"] = labels_by(result, labels)
+        # The raw share's Wilson interval, per unit in the order of to_frame's rows.
+        frame_rows["observed_low"], frame_rows["observed_high"] = result.wilson_interval()
         for record in frame_rows.to_dict("records"):
             suppressed = record["flag"] == "suppressed"
             row = {
@@ -142,7 +148,7 @@ def gap_rows(frame: ResponseFrame, adjusters: Sequence[str], labels: str = "spec
                 "flag": str(record["flag"]),
                 "suppressed": suppressed,
             }
-            for name in _NUMBERS:
+            for name in (*_NUMBERS, *_BOUNDS):
                 row[name] = None if suppressed else _percent(record[name])
             out.units.append(row)
     return out
@@ -160,7 +166,15 @@ def _single_region_row(pair: tuple[str, str], problem: pd.Series) -> dict[str, A
         "suppressed": suppressed,
     }
     row.update({name: one[name] for name in _NUMBERS})
+    observed = one["observed"]
+    row.update(_bounds(None if observed is None else float(observed) / 100.0, row["n"]))
     return row
+
+
+def _bounds(share: float | None, n: int) -> dict[str, float | None]:
+    """The Wilson interval (%) of an unadjusted share (0..1) of ``n`` answers."""
+    found = share_from_mean(share, n)
+    return {"observed_low": found["low"], "observed_high": found["high"]}
 
 
 def _unit_funnel(

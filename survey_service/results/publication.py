@@ -13,7 +13,8 @@ control and rounding happen here, once (docs/publication.md):
 
 - fewer than 10 answers: n shown as ``<10``, no number, no label;
 - fewer than 20 answers: numbers, but flag ``too_few`` instead of a label;
-- means and interval ends rounded to 1 decimal (and kept within 0..100);
+- means, top-box shares and interval ends rounded to 1 decimal (and kept within
+  0..100); a suppressed unit has no top box and no interval either;
 - the reference figures (region, provider group) are weighted means over the
   units that are shown, never over a suppressed unit's answers, so no
   suppressed mean can be recovered from a total and the others' numbers;
@@ -72,6 +73,11 @@ COLUMNS = (
     "ci_high",
     "flag",
     "domain",
+    # Added later, so at the end: the unadjusted top-box share (%) of an item
+    # and its 95% Wilson interval; empty for composites and suppressed units.
+    "top_box",
+    "top_box_low",
+    "top_box_high",
 )
 #: Published means and interval ends carry this many decimals.
 DECIMALS = 1
@@ -301,6 +307,10 @@ class PublicRow:
     ci_low: float | None
     ci_high: float | None
     flag: str
+    #: the unadjusted share (%) of the best answer and its 95% Wilson interval
+    top_box: float | None = None
+    top_box_low: float | None = None
+    top_box_high: float | None = None
 
     @property
     def shown(self) -> bool:
@@ -362,6 +372,10 @@ def _public_row(stored: dict[str, Any]) -> PublicRow:
         ci_low=None if hidden else _on_scale(stored["ci_low"]),
         ci_high=None if hidden else _on_scale(stored["ci_high"]),
         flag="suppressed" if hidden else public_flag(n, str(stored["flag"])),
+        # Hidden with the score, rounded like it (the share is 0..100 by nature).
+        top_box=None if hidden else _on_scale(stored["top_box"]),
+        top_box_low=None if hidden else _on_scale(stored["top_box_low"]),
+        top_box_high=None if hidden else _on_scale(stored["top_box_high"]),
     )
 
 
@@ -419,6 +433,9 @@ async def public_view(period_text: str) -> PublicPeriod:
         ReportUnit.ci_high,
         ReportUnit.flag,
         ReportUnit.suppressed,
+        ReportUnit.top_box,
+        ReportUnit.top_box_low,
+        ReportUnit.top_box_high,
     ).where(ReportUnit.revision.is_in(list(by_id)))
     stored = [row for row in stored if row["practice_id"] not in parents]
     for row in stored:

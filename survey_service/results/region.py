@@ -19,7 +19,8 @@ __all__ = ["funnel", "gap_matrix", "gap_units", "released_revision"]
 
 _ITEM_COLUMNS = ("level", "domain", "item", "measure", "units", "n", "mu", "s_w", "tau2", "phi")
 _UNIT_NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb")
-_GAP_NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high")
+#: ``observed_low/high``: the 95% Wilson interval of the unadjusted share ``observed``.
+_GAP_NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high", "observed_low", "observed_high")
 _PRACTICE_COLUMNS = ("id", "code", "name", "sector", "region_area")
 
 
@@ -61,7 +62,8 @@ async def funnel(
     ``practice`` for the answering units, else a structural sector (``area``,
     ``hospital``, ``department``, ``section``, ``region``). Unit rows carry
     ``n, observed, adjusted, se, ci_low, ci_high`` (+ ``reliability, eb,
-    top_box`` for items), ``flag, suppressed`` and the unit's ``practice``
+    top_box, top_box_low, top_box_high`` for items: the top-box share and its
+    Wilson interval), ``flag, suppressed`` and the unit's ``practice``
     (id), ``code, name, sector, region_area``, sorted by name. The item row is
     None when nothing was analysed (fewer than two units, no answers).
     """
@@ -86,7 +88,8 @@ async def funnel(
         where &= ReportUnit.practice.sector.not_in(sorted(STRUCTURAL_SECTORS))
     else:
         where &= ReportUnit.practice.sector == level
-    columns = [getattr(ReportUnit, c) for c in ("n", *_UNIT_NUMBERS, "top_box", "flag")]
+    shares = ("top_box", "top_box_low", "top_box_high")
+    columns = [getattr(ReportUnit, c) for c in ("n", *_UNIT_NUMBERS, *shares, "flag")]
     columns += [ReportUnit.suppressed]
     columns += [getattr(ReportUnit.practice, c) for c in _PRACTICE_COLUMNS]
     return parameters, _with_practice(await ReportUnit.select(*columns).where(where))
@@ -95,8 +98,9 @@ async def funnel(
 async def gap_matrix(revision_id: int) -> list[dict[str, Any]]:
     """The region's row of every transition (one cell each of the from x to matrix).
 
-    Keys ``from_sector, to_sector, n, observed, adjusted, se, ci_low, ci_high``
-    (percent with a problem, 0..100; NULL when suppressed), ``flag``
+    Keys ``from_sector, to_sector, n, observed, adjusted, se, ci_low, ci_high,
+    observed_low, observed_high`` (percent with a problem, 0..100, the last two
+    the Wilson interval of the unadjusted ``observed``; NULL when suppressed), ``flag``
     (``reference`` when the questionnaire had a single transition) and
     ``suppressed``; sorted by from, then to.
     """
@@ -111,10 +115,10 @@ async def gap_matrix(revision_id: int) -> list[dict[str, Any]]:
 async def gap_units(revision_id: int, from_sector: str, to_sector: str) -> list[dict[str, Any]]:
     """Every unit's gap rate on one transition (its funnel), with the unit's details.
 
-    Keys ``n, observed, adjusted, se, ci_low, ci_high`` (percent, NULL when
-    suppressed), ``flag`` (as for items: above means MORE problems than
-    expected), ``suppressed``, and ``practice`` (id), ``code, name, sector,
-    region_area``; sorted by name.
+    Keys ``n, observed, adjusted, se, ci_low, ci_high, observed_low,
+    observed_high`` (percent, NULL when suppressed), ``flag`` (as for items:
+    above means MORE problems than expected), ``suppressed``, and ``practice``
+    (id), ``code, name, sector, region_area``; sorted by name.
     """
     columns = [getattr(ReportGap, c) for c in ("n", *_GAP_NUMBERS, "flag", "suppressed")]
     columns += [getattr(ReportGap.practice, c) for c in _PRACTICE_COLUMNS]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import MIN_UNIT_N, Z_95, ItemResult
 from survey_service.practices.tree import PRACTICE_LEVEL, Unit, ancestors, level_of
+from survey_service.results.shares import share_of
 
 __all__ = ["REFERENCE", "Level", "item_row", "levels_of", "reference_result", "relabel"]
 
@@ -120,8 +121,9 @@ def reference_result(score: pd.Series, top: pd.Series | None) -> dict[str, float
     answered = score.dropna().astype(float)
     n = len(answered)
     result: dict[str, float | int | None] = {"n": n, "mu": None, "s_w": None}
-    for name in ("observed", "adjusted", "se", "ci_low", "ci_high", "top_box"):
+    for name in ("observed", "adjusted", "se", "ci_low", "ci_high"):
         result[name] = None
+    result.update(top_box=None, top_box_low=None, top_box_high=None)
     if n < MIN_UNIT_N:
         return result
     mean = float(answered.mean())
@@ -138,5 +140,6 @@ def reference_result(score: pd.Series, top: pd.Series | None) -> dict[str, float
     )
     if top is not None:
         shown = top[answered.index].dropna()
-        result["top_box"] = float(100.0 * shown.mean()) if len(shown) else None
+        share = share_of(int(shown.sum()), len(shown))
+        result.update(top_box=share["share"], top_box_low=share["low"], top_box_high=share["high"])
     return result

@@ -7,6 +7,7 @@ Every number comes from :mod:`analysis`, computed on exactly the table
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import warnings
@@ -17,7 +18,14 @@ from typing import Any
 import pandas as pd
 from piccolo.table import Table
 
-from analysis import MIN_UNIT_N, AnalysisError, AnalysisWarning, analyse_item, composite_score
+from analysis import (
+    MIN_UNIT_N,
+    AnalysisError,
+    AnalysisWarning,
+    SharedDesign,
+    composite_score,
+    shared_design,
+)
 from analysis.multiplicity import labels_by
 from survey_service.accounts.service import record_audit
 from survey_service.db import is_postgres, write_transaction
@@ -45,6 +53,7 @@ from survey_service.results.rollup import (
     reference_result,
     relabel,
 )
+from survey_service.results.shares import EMPTY, shares_by_unit
 from survey_service.results.tables import (
     ReportGap,
     ReportItem,
@@ -74,6 +83,9 @@ ALWAYS_ADJUSTED = ("channel", "language")
 NO_COMPOSITE = ("casemix", "comments")
 NUMBERS = ("observed", "adjusted", "se", "ci_low", "ci_high", "reliability", "eb")
 SUPPRESSED = "suppressed"
+#: The invitation counts a revision keeps (report_rate): counters the table has no
+#: column for are summed by nobody's page, and left out rather than failing a build.
+STORED_COUNTS = tuple(name for name in COUNTS if hasattr(ReportRate, name))
 
 
 class NoAnswers(NotFound):
@@ -121,6 +133,12 @@ def _number(value: Any) -> float | None:
     return (
         None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
     )
+
+
+def _top_box(share: dict[str, float | None] | None) -> dict[str, float | None]:
+    """The ``top_box`` columns of a unit row (all None without a share)."""
+    share = share or EMPTY
+    return {"top_box": share["share"], "top_box_low": share["low"], "top_box_high": share["high"]}
 
 
 Target = tuple[str, str, pd.Series, pd.Series | None]
@@ -183,20 +201,24 @@ def analyse_targets(
     adjusters = adjusters_of(frame)
     rows: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
+    design: SharedDesign | None = None
+    # Units and adjusters are the same for every target: encoded once (the
+    # numbers are analyse_item's on the table with that score column). Without
+    # rows or units no target has a result; each still ticks.
+    with contextlib.suppress(AnalysisError):
+        design = shared_design(scored, unit="practice", adjusters=adjusters, min_n=MIN_UNIT_N)
     for domain, item_id, score, top in targets:
         if on_target is not None:
             on_target()
-        table = scored[["practice", *adjusters]].copy()
-        # Aligned on the index: ``scored`` may be a subset of the rows ``score`` has.
-        table["score"] = score
+        if design is None:
+            continue
         try:
             with warnings.catch_warnings():
                 # Single-level adjusters are dropped by analysis; the same
                 # happens in `analyse adjust`, which prints the warning.
                 warnings.simplefilter("ignore", AnalysisWarning)
-                result = analyse_item(
-                    table, unit="practice", score="score", adjusters=adjusters, min_n=MIN_UNIT_N
-                )
+                # Aligned on the index: ``scored`` may be a subset of the rows ``score`` has.
+                result = design.analyse(score)
         except AnalysisError:
             # Too few units or answers for a comparison: no result on this item.
             continue
@@ -204,10 +226,9 @@ def analyse_targets(
         units = result.to_frame()
         units["flag"] = labels_by(result, labels)
         imputed = sum(result.casemix.n_imputed.values())
+        # Top-box share and its Wilson interval from the count and the answers.
         tops = (
-            None
-            if top is None
-            else (100.0 * top.reindex(scored.index)).groupby(scored["practice"]).mean()
+            None if top is None else shares_by_unit(top.reindex(scored.index), scored["practice"])
         )
         for record in units.to_dict("records"):
             suppressed = record["flag"] == "suppressed"
@@ -219,12 +240,12 @@ def analyse_targets(
                 "flag": str(record["flag"]),
                 "suppressed": suppressed,
                 "imputed": imputed,
-                "top_box": None,
+                **_top_box(None),
             }
             for name in NUMBERS:
                 row[name] = None if suppressed else _number(record[name])
             if tops is not None and not suppressed:
-                row["top_box"] = _number(tops.get(record["unit"]))
+                row.update(_top_box(tops.get(record["unit"])))
             rows.append(row)
     return rows, items
 
@@ -267,6 +288,8 @@ def level_rows(
                 "suppressed": suppressed,
                 "imputed": 0,
                 "top_box": one["top_box"],
+                "top_box_low": one["top_box_low"],
+                "top_box_high": one["top_box_high"],
                 **{name: one.get(name) for name in NUMBERS},
             }
         )
@@ -290,7 +313,7 @@ def level_rows(
 async def _rates(period: Period, practice_ids: Sequence[int]) -> list[dict[str, Any]]:
     if not practice_ids:
         return []
-    sums = ", ".join(f"SUM({name}) AS {name}" for name in COUNTS)
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in STORED_COUNTS)
     months = ", ".join(["{}"] * len(period.months))
     ids = ", ".join(["{}"] * len(practice_ids))
     return await RateCounter.raw(
@@ -404,26 +427,35 @@ def _codes(frames: list[ResponseFrame]) -> set[str]:
 _INSERT_BATCH = 1000
 
 
-async def _insert_all(table: type[Table], rows: Sequence[Table]) -> None:
-    """Insert ``rows`` (new, unsaved) in the current transaction.
+async def _insert_all(table: type[Table], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (column name to value; a missing column takes its default)
+    in the current transaction.
 
-    On PostgreSQL with COPY (Piccolo builds each INSERT row by row in Python,
-    minutes for a national year's unit rows); elsewhere in batches.
+    On PostgreSQL with COPY of plain tuples: a Piccolo object per row took
+    about 0.2 ms to construct, a minute and hundreds of MB for a national year's
+    unit rows (and Piccolo builds each INSERT row by row in Python, slower
+    still). Elsewhere as Piccolo objects in batches.
     """
     if not rows:
         return
+    columns = [c for c in table._meta.columns if not c._meta.primary_key]
+    names = {c._meta.name for c in columns}
+    for row in rows:
+        unknown = row.keys() - names
+        if unknown:
+            raise ValueError(f"{table._meta.tablename} has no column {sorted(unknown)[0]!r}")
     engine = table._meta.db
     transaction = engine.current_transaction.get() if is_postgres(engine) else None
     if transaction is not None:
-        columns = [c for c in table._meta.columns if not c._meta.primary_key]
+        defaults = [(c._meta.name, c.get_default_value()) for c in columns]
         await transaction.connection.copy_records_to_table(
             table._meta.tablename,
             columns=[c._meta.db_column_name for c in columns],
-            records=[tuple(getattr(row, c._meta.name) for c in columns) for row in rows],
+            records=[tuple(row.get(name, default) for name, default in defaults) for row in rows],
         )
         return
     for start in range(0, len(rows), _INSERT_BATCH):
-        await table.insert(*rows[start : start + _INSERT_BATCH])
+        await table.insert(*(table(**row) for row in rows[start : start + _INSERT_BATCH]))
 
 
 async def _store(
@@ -452,33 +484,31 @@ async def _store(
     )
     await revision.save()
     units = [
-        ReportUnit(revision=revision.id, **{**row, "practice": ids[row["practice"]]})
-        for row in computed.units
+        {**row, "revision": revision.id, "practice": ids[row["practice"]]} for row in computed.units
     ]
     if units:
         await _insert_all(ReportUnit, units)
     if computed.items:
-        await _insert_all(
-            ReportItem, [ReportItem(revision=revision.id, **row) for row in computed.items]
-        )
+        await _insert_all(ReportItem, [{**row, "revision": revision.id} for row in computed.items])
     gaps = [
-        ReportGap(
-            revision=revision.id,
-            **{**row, "practice": None if row["practice"] is None else ids[row["practice"]]},
-        )
+        {
+            **row,
+            "revision": revision.id,
+            "practice": None if row["practice"] is None else ids[row["practice"]],
+        }
         for row in [*computed.gaps.region, *computed.gaps.units]
     ]
     if gaps:
         await _insert_all(ReportGap, gaps)
     if computed.gaps.items:
         await _insert_all(
-            ReportItem, [ReportItem(revision=revision.id, **row) for row in computed.gaps.items]
+            ReportItem, [{**row, "revision": revision.id} for row in computed.gaps.items]
         )
     practice_ids = sorted({ids[code] for code in _codes([frame]) if code in ids})
-    rates: list[ReportRate] = []
+    rates: list[dict[str, Any]] = []
     for rate in await _rates(period, practice_ids):
-        counts: dict[str, Any] = {name: int(rate[name] or 0) for name in COUNTS}
-        rates.append(ReportRate(revision=revision.id, practice=rate["practice"], **counts))
+        counts: dict[str, Any] = {name: int(rate[name] or 0) for name in STORED_COUNTS}
+        rates.append({"revision": revision.id, "practice": rate["practice"], **counts})
     if rates:
         await _insert_all(ReportRate, rates)
     return Built(frame.slug, period.label, number, len(frame.codes), len(units))
@@ -556,7 +586,8 @@ async def practice_results(practice_id: int, slug: str, period_label: str) -> li
     if revision is None:
         return []
     columns = [getattr(ReportUnit, name) for name in ("domain", "item", "n", *NUMBERS)]
-    columns += [ReportUnit.top_box, ReportUnit.flag, ReportUnit.suppressed]
+    columns += [ReportUnit.top_box, ReportUnit.top_box_low, ReportUnit.top_box_high]
+    columns += [ReportUnit.flag, ReportUnit.suppressed]
     return (
         await ReportUnit.select(*columns)
         .where((ReportUnit.revision == revision) & (ReportUnit.practice == practice_id))
@@ -580,7 +611,7 @@ async def practice_rate(practice_id: int, slug: str, period_label: str) -> dict[
     revision = (await _released(slug)).get(period_label)
     if revision is None:
         return None
-    rows = await ReportRate.select(*[getattr(ReportRate, name) for name in COUNTS]).where(
+    rows = await ReportRate.select(*[getattr(ReportRate, name) for name in STORED_COUNTS]).where(
         (ReportRate.revision == revision) & (ReportRate.practice == practice_id)
     )
     return rows[0] if rows else None

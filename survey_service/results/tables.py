@@ -61,6 +61,9 @@ class ReportUnit(Table, tablename="report_unit"):
     eb = DoublePrecision(null=True, default=None)
     #: share (%) of the best answer, unadjusted; NULL for composites
     top_box = DoublePrecision(null=True, default=None)
+    #: 95% Wilson interval of ``top_box`` (%), from its count and answers (migration 0011)
+    top_box_low = DoublePrecision(null=True, default=None)
+    top_box_high = DoublePrecision(null=True, default=None)
     flag = Varchar(length=20)
     suppressed = Boolean(default=False)
     #: missing adjuster values imputed in this item's fit (ANALYSIS_SPEC 2)
@@ -127,3 +130,6 @@ class ReportGap(Table, tablename="report_gap"):
     ci_high = DoublePrecision(null=True, default=None)
     flag = Varchar(length=20, default="")
     suppressed = Boolean(default=False)
+    #: 95% Wilson interval of ``observed`` (the unadjusted share, %), migration 0011
+    observed_low = DoublePrecision(null=True, default=None)
+    observed_high = DoublePrecision(null=True, default=None)

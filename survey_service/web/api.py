@@ -10,15 +10,16 @@ from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from survey_service.errors import InvalidInput, NotFound
-from survey_service.i18n import LANGUAGES, choose_language
+from survey_service.i18n import PATIENT_LANGUAGES, choose_language, offered_languages
 from survey_service.openapi_errors import error_responses
 from survey_service.questionnaires.fhir import to_fhir
 from survey_service.questionnaires.model import Questionnaire
 from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.questionnaires.sync import definition_json
-from survey_service.responses.answering import answer, open_link
+from survey_service.responses.answering import answer, infer_module, open_link, with_module
 from survey_service.settings import Settings
 from survey_service.web.guard import BoundGuard
+from survey_service.web.openapi_links import QuestionnaireListOperation
 
 
 class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -37,6 +38,20 @@ class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
     language: Annotated[
         str | None, msgspec.Meta(description="language the patient answered in: da or en")
     ] = None
+    module: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=64,
+                description=(
+                    "for a split questionnaire, the rotating module (slug/version) the patient "
+                    "was shown; the link's own module wins and a different one is refused. "
+                    "Omitted: the link's module, else the one module the answers belong to"
+                ),
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ResponseStored(msgspec.Struct):
@@ -55,7 +70,11 @@ class ApiController(Controller):
     path = "/api/v1"
     tags = ("survey",)
 
-    @get("/questionnaires", summary="Published questionnaire versions")
+    @get(
+        "/questionnaires",
+        summary="Published questionnaire versions",
+        operation_class=QuestionnaireListOperation,
+    )
     async def list_questionnaires(
         self, published: PublishedCatalogue
     ) -> list[QuestionnaireSummary]:
@@ -106,7 +125,8 @@ class ApiController(Controller):
         description=(
             "Redeems the single-use token and stores the answers without any link to it. "
             "404: unknown token; 409: already used; 410: expired; 422: invalid answers "
-            "(`errors` maps item ids to problem codes)."
+            "(`errors` maps item ids to problem codes; `not_in_module` for an item of a "
+            "rotating module the patient was not given) or a `module` not in the rotation."
         ),
     )
     async def submit_response(
@@ -116,13 +136,24 @@ class ApiController(Controller):
         # forbid_unknown_fields, said in the schema too (Litestar does not carry it over)
         data: Annotated[ResponseIn, Body(schema_extra={"additionalProperties": False})],
     ) -> ResponseStored:
-        if data.language is not None and data.language not in LANGUAGES:
+        if data.language is not None and data.language not in PATIENT_LANGUAGES:
             raise InvalidInput(
-                f"language: must be one of {', '.join(LANGUAGES)}",
+                f"language: must be one of {', '.join(PATIENT_LANGUAGES)}",
                 errors={"language": "unknown_language"},
             )
         entry = await open_link(data.token, published, guard)
-        language = choose_language(data.language, entry.survey.language, None)
+        requested = data.module
+        if requested is None and not entry.survey.module:
+            requested = infer_module(entry, data.answers)
+        entry = with_module(entry, requested)
+        offered = offered_languages(entry.questionnaire)
+        if data.language is not None and data.language not in offered:
+            # The stored language says what the patient read; this version has no such text.
+            raise InvalidInput(
+                f"language: {entry.questionnaire.key} is offered in {', '.join(offered)} only",
+                errors={"language": "language_not_offered"},
+            )
+        language = choose_language(data.language, entry.survey.language, None, offered)
         await answer(entry, data.answers, language, reject_unknown=True)
         return ResponseStored()
 

@@ -32,7 +32,7 @@ from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.questionnaires.sync import sync_catalogue
 from survey_service.settings import Settings, load_settings
 from survey_service.web.accessibility import accessibility
-from survey_service.web.admin import audit_page
+from survey_service.web.admin import AdminController
 from survey_service.web.api import ApiController
 from survey_service.web.api_docs import OfflineSwagger, assets_router
 from survey_service.web.compression import compression
@@ -147,7 +147,7 @@ def create_app(
             RegionController,
             PublicResultsController,
             FhirController,
-            audit_page,
+            AdminController,
             create_static_files_router(
                 path="/static",
                 directories=[PACKAGE_DIR / "static"],

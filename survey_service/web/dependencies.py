@@ -23,7 +23,7 @@ from survey_service.accounts.service import LoginRequired, get_user
 from survey_service.accounts.sessions import Sessions
 from survey_service.accounts.tables import User
 from survey_service.errors import NotAllowed
-from survey_service.i18n import choose_language
+from survey_service.i18n import choose_language, offered_languages, patient_languages
 from survey_service.localtime import utc_now
 from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.settings import Settings
@@ -47,9 +47,16 @@ class LanguagePreference:
     accept_language: str | None
     request: Request
 
-    def choose(self, invitation: str | None = None) -> str:
-        """The language to show, remembered so that error pages speak it too."""
-        language = choose_language(self.explicit, invitation, self.accept_language)
+    def choose(self, invitation: str | None = None, questionnaire: object | None = None) -> str:
+        """The language to show, remembered so that error pages speak it too.
+
+        Among the languages ``questionnaire`` is offered in, if given; else among
+        the patient languages whose interface is complete.
+        """
+        available = (
+            offered_languages(questionnaire) if questionnaire is not None else patient_languages()
+        )
+        language = choose_language(self.explicit, invitation, self.accept_language, available)
         self.request.state.language = language
         return language
 
@@ -60,7 +67,10 @@ def request_language(request: Request) -> str:
     if isinstance(chosen, str):
         return chosen
     return choose_language(
-        request.query_params.get("lang"), None, request.headers.get("accept-language")
+        request.query_params.get("lang"),
+        None,
+        request.headers.get("accept-language"),
+        patient_languages(),
     )
 
 

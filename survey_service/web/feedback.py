@@ -19,47 +19,12 @@ from survey_service.feedback.charts import trend_chart
 from survey_service.feedback.service import csv_rows, practice_feedback, readable_practice
 from survey_service.i18n import translations
 from survey_service.questionnaires.published import PublishedCatalogue
-from survey_service.rendering import page, text_in
+from survey_service.rendering import page
 from survey_service.web.dependencies import LanguagePreference, require_role
+from survey_service.web.labels import domain_names, feedback_flags, item_texts
+from survey_service.web.numbers import share_interval_formatter
 
 ROLES = ("practitioner", "analyst", "admin")
-
-
-def _flag_text(language: str) -> dict[str, str]:
-    _ = translations(language).gettext
-    return {
-        "above": _("Better than the region"),
-        "alarm_above": _("Clearly better than the region"),
-        "below": _("Below the region"),
-        "alarm_below": _("Clearly below the region: worth a look"),
-        "as_expected": _("As expected"),
-        "low_reliability": _("No label: the result is not yet reliable enough"),
-        "suppressed": _("No result: fewer than 10 answers"),
-    }
-
-
-def _domain_names(language: str) -> dict[str, str]:
-    _ = translations(language).gettext
-    return {
-        "access": _("Access"),
-        "communication": _("Communication"),
-        "information": _("Information"),
-        "involvement": _("Involvement"),
-        "continuity": _("Continuity"),
-        "coordination": _("Coordination between sectors"),
-        "overall": _("Overall"),
-        "outcome": _("Outcome"),
-    }
-
-
-def _item_texts(published: PublishedCatalogue, slug: str, language: str) -> dict[str, str]:
-    """Question text per item id, newest published version first (ids never change meaning)."""
-    texts: dict[str, str] = {}
-    versions = [q for q in published.catalogue.questionnaires() if q.slug == slug and q.published]
-    for questionnaire in sorted(versions, key=lambda q: q.version, reverse=True):
-        for item in questionnaire.items:
-            texts.setdefault(item.id, text_in(item.text, language))
-    return texts
 
 
 class FeedbackController(Controller):
@@ -90,7 +55,7 @@ class FeedbackController(Controller):
             )
         language = patient_language.choose()
         _ = translations(language).gettext
-        domains = _domain_names(language)
+        domains = domain_names(language)
         charts = {
             d.domain: trend_chart(
                 _("%(domain)s over released periods") % {"domain": domains.get(d.domain, d.domain)},
@@ -105,9 +70,10 @@ class FeedbackController(Controller):
             language,
             view=view,
             charts=charts,
-            flags=_flag_text(language),
+            flags=feedback_flags(language),
             domains=domains,
-            item_texts=_item_texts(published, view.questionnaire_slug, language),
+            item_texts=item_texts(published, view.questionnaire_slug, language),
             own_practices=own,
             user=user,
+            share=share_interval_formatter(language),
         )

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from survey_service.questionnaires.published import PublishedCatalogue
-from survey_service.responses.answering import InvalidAnswers, answer, open_poster
+from survey_service.responses.answering import InvalidAnswers, answer, open_poster, with_module
 from survey_service.settings import Settings
 from survey_service.web.dependencies import LanguagePreference
 from survey_service.web.guard import BoundGuard
 from survey_service.web.question_cache import QuestionCache
 from survey_service.web.survey_page import (
+    MODULE_FIELD,
+    follow_up_step,
     form_answers,
+    form_module,
+    refused_page,
     survey_page,
     switch_pressed,
     switched_page,
@@ -42,7 +46,8 @@ class PosterController(Controller):
         guard: BoundGuard,
     ) -> Template:
         entry = await open_poster(code, published, guard)
-        return survey_page(entry, patient_language.choose(), f"/p/{code}", questions)
+        language = patient_language.choose(None, entry.questionnaire)
+        return survey_page(entry, language, f"/p/{code}", questions)
 
     @post("/{code:str}", status_code=HTTP_303_SEE_OTHER)
     async def submit(
@@ -56,10 +61,15 @@ class PosterController(Controller):
         settings: Settings,
     ) -> Template | Redirect:
         entry = await open_poster(code, published, guard)
-        chosen = patient_language.choose()
+        chosen = patient_language.choose(None, entry.questionnaire)
         form = await request.form()
+        # The module drawn when the page was first shown, carried in the form.
+        entry = with_module(entry, form_module(form), MODULE_FIELD)
         if switch_pressed(form):
             return switched_page(entry, chosen, f"/p/{code}", questions, form)
+        step_page = follow_up_step(entry, chosen, f"/p/{code}", questions, form)
+        if step_page is not None:
+            return step_page
 
         async def allowed() -> bool:
             key = f"poster:{code}:{guard.guard.client_key(request)}"
@@ -75,13 +85,5 @@ class PosterController(Controller):
                 poster_allowed=allowed,
             )
         except InvalidAnswers as invalid:
-            return survey_page(
-                entry,
-                chosen,
-                f"/p/{code}",
-                questions,
-                invalid.kept,
-                invalid.errors or {},
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-            )
+            return refused_page(entry, chosen, f"/p/{code}", questions, invalid)
         return Redirect(f"/thanks?lang={chosen}", status_code=HTTP_303_SEE_OTHER)

@@ -20,7 +20,6 @@ from litestar.response import Template
 
 from survey_service.errors import ServiceError
 from survey_service.i18n import LANGUAGES, translations
-from survey_service.practices.service import SECTORS
 from survey_service.questionnaires.published import PublishedCatalogue
 from survey_service.rendering import page, text_in
 from survey_service.results.public_listing import listing, parse_public_query
@@ -35,57 +34,12 @@ from survey_service.results.publication import (
 )
 from survey_service.settings import Settings
 from survey_service.web.dependencies import LanguagePreference
+from survey_service.web.labels import domain_names, group_names, public_flags
 
 __all__ = ["PublicResultsController"]
 
 #: Revalidate every time: an unpublished period must vanish at once, also from caches.
 CACHE = {"cache-control": "no-cache"}
-
-
-def flag_texts(language: str) -> dict[str, str]:
-    _ = translations(language).gettext
-    return {
-        "above": _("Better than the region"),
-        "alarm_above": _("Clearly better than the region"),
-        "below": _("Below the region"),
-        "alarm_below": _("Clearly below the region"),
-        "as_expected": _("As expected"),
-        "low_reliability": _("No label: not reliable enough yet"),
-        "too_few": _("No label: fewer than 20 answers"),
-        "suppressed": _("Not shown: fewer than 10 answers"),
-    }
-
-
-def sector_names(language: str) -> dict[str, str]:
-    _ = translations(language).gettext
-    names = {
-        "gp": _("General practice"),
-        "specialist": _("Practising specialists"),
-        "physiotherapy": _("Physiotherapy"),
-        "chiropractic": _("Chiropractic"),
-        "psychology": _("Psychology"),
-        "dentistry": _("Dentistry"),
-        "podiatry": _("Podiatry"),
-        "hospital": _("Hospitals"),
-        "psychiatry": _("Psychiatry"),
-        "municipality": _("Municipal services"),
-        "prehospital": _("Pre-hospital services"),
-    }
-    return {code: names.get(code, label) for code, label in SECTORS.items()}
-
-
-def domain_names(language: str) -> dict[str, str]:
-    _ = translations(language).gettext
-    return {
-        "access": _("Access"),
-        "communication": _("Communication"),
-        "information": _("Information"),
-        "involvement": _("Involvement"),
-        "continuity": _("Continuity"),
-        "coordination": _("Coordination between sectors"),
-        "overall": _("Overall"),
-        "outcome": _("Outcome"),
-    }
 
 
 def shown_number(language: str) -> Callable[[float | None], str]:
@@ -102,6 +56,10 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.{DECIMALS}f}"
 
 
+#: Columns written with exactly DECIMALS decimals (empty when hidden).
+_NUMBERS = frozenset({"adjusted", "ci_low", "ci_high", "top_box", "top_box_low", "top_box_high"})
+
+
 def _csv(view: PublicPeriod) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -109,10 +67,7 @@ def _csv(view: PublicPeriod) -> str:
     for row in view.rows:
         line = row.as_dict()
         writer.writerow(
-            [
-                _number(line[name]) if name in ("adjusted", "ci_low", "ci_high") else line[name]
-                for name in COLUMNS
-            ]
+            [_number(line[name]) if name in _NUMBERS else line[name] for name in COLUMNS]
         )
     return buffer.getvalue()
 
@@ -189,8 +144,8 @@ class PublicResultsController(Controller):
             view=view,
             shown=shown,
             titles=titles,
-            flags=flag_texts(language),
-            sectors=sector_names(language),
+            flags=public_flags(language),
+            sectors=group_names(language),
             domains=domain_names(language),
             switch=_switch(request, language),
             num=shown_number(language),

@@ -50,7 +50,15 @@ from survey_service.region.views import (
 )
 from survey_service.rendering import page, text_in
 from survey_service.web.dependencies import LanguagePreference, require_role
-from survey_service.web.feedback import _domain_names, _flag_text, _item_texts
+from survey_service.web.labels import (
+    domain_names,
+    feedback_flags,
+    gap_flags,
+    item_texts,
+    level_names,
+    sector_names,
+)
+from survey_service.web.numbers import share_interval_formatter
 
 ROLES = ("analyst", "admin")
 
@@ -58,47 +66,6 @@ ROLES = ("analyst", "admin")
 LIMIT_SIZES = (10, 20, 50, 100, 200, 500, 1000)
 #: Parameters the funnel page's links carry over.
 _KEPT = ("period", "questionnaire", "measure", "sector", "area", "level", "lang")
-
-
-def sector_names(language: str) -> dict[str, str]:
-    _ = translations(language).gettext
-    return {
-        "gp": _("General practice"),
-        "specialist": _("Practising specialist"),
-        "physiotherapy": _("Physiotherapy"),
-        "chiropractic": _("Chiropractic"),
-        "psychology": _("Psychology"),
-        "dentistry": _("Dentistry"),
-        "podiatry": _("Podiatry"),
-        "hospital": _("Hospital"),
-        "psychiatry": _("Mental health services"),
-        "municipality": _("Municipality"),
-        "prehospital": _("Pre-hospital"),
-    }
-
-
-def _gap_flag_text(language: str) -> dict[str, str]:
-    """Labels of a transition's units: above the region means MORE problems there."""
-    _ = translations(language).gettext
-    return {
-        **_flag_text(language),
-        "above": _("More problems than the region"),
-        "alarm_above": _("Clearly more problems than the region: worth a look"),
-        "below": _("Fewer problems than the region"),
-        "alarm_below": _("Clearly fewer problems than the region"),
-    }
-
-
-def _level_names(language: str) -> dict[str, str]:
-    _ = translations(language).gettext
-    return {
-        "practice": _("Practice or clinic"),
-        "area": _("Area"),
-        "region": _("Region"),
-        "hospital": _("Hospital"),
-        "department": _("Department"),
-        "section": _("Section"),
-    }
 
 
 def _link(path: str, params: Mapping[str, str], **overrides: str | None) -> str:
@@ -315,10 +282,10 @@ class RegionController(Controller):
         language: str,
     ) -> dict[str, Any]:
         _ = translations(language).gettext
-        flags = _flag_text(language)
-        domains = _domain_names(language)
-        item_texts = _item_texts(published, view.revision.questionnaire, language)
-        name = _measure_name(view.domain, view.item, domains, item_texts)
+        flags = feedback_flags(language)
+        domains = domain_names(language)
+        texts = item_texts(published, view.revision.questionnaire, language)
+        name = _measure_name(view.domain, view.item, domains, texts)
         p = view.parameters
         points = _points(view.units, flags, language)
         mu = p.mu if p.mu is not None else 0.0
@@ -350,7 +317,7 @@ class RegionController(Controller):
         measure_value = view.domain + (f"/{view.item}" if view.item else "")
         options = []
         for domain, item in view.measures:
-            label = _measure_name(domain, item, domains, item_texts)
+            label = _measure_name(domain, item, domains, texts)
             if item:
                 label = f"{domains.get(domain, domain)}: {label}"
             options.append({"value": domain + (f"/{item}" if item else ""), "label": label})
@@ -367,10 +334,11 @@ class RegionController(Controller):
             "flags": flags,
             "shown_flag": shown_flag,
             "sectors": sector_names(language),
-            "levels": _level_names(language),
+            "levels": level_names(language),
             "sort_links": _sort_links("/region", params, view.query.sort, view.query.direction),
             "csv_params": params,
             "fmt": _fmt,
+            "share": share_interval_formatter(language, decimals=1),
             "sectors_link": _link("/region/sectors", params, measure=None),
             "measure_link": lambda value: _link("/region", params, measure=value),
         }
@@ -461,6 +429,7 @@ class RegionController(Controller):
             chart=chart,
             rows=rows,
             sectors=names,
+            share=share_interval_formatter(language, decimals=1),
             funnel_link=_link("/region", base),
             **_language_links("/region/sectors", params),
             user=user,
@@ -509,7 +478,7 @@ def _transition_context(
     source, target = transition
     _ = translations(language).gettext
     names = sector_names(language)
-    flags = _gap_flag_text(language)
+    flags = gap_flags(language)
     pair = {"from": names.get(source, source), "to": names.get(target, target)}
     title = _("%(from)s → %(to)s") % pair
     chart = ""
@@ -551,6 +520,7 @@ def _transition_context(
             (source, target), []
         ),
         "fmt": _fmt,
+        "share": share_interval_formatter(language, decimals=1),
         "back": _link("/region/sectors", params),
     }
 

@@ -8,6 +8,10 @@ SameSite=Strict, Secure on HTTPS, ``Path=/s/<token>`` and ``Max-Age`` the link's
 remaining life. Opening the link again fills the answers in. The server keeps
 nothing: not the answers, not that anything was saved (docs/anonymity.md).
 
+A split questionnaire's module rides along under ``MODULE_KEY`` (not an item
+id: ids cannot start with "_"), so a link whose module was drawn on the page
+comes back to the same questions.
+
 Only an explicit press writes the cookie: the patient chooses to leave answers
 on the phone. A cookie that does not open (another key, tampered, too old a
 format) is ignored, and the form starts blank.
@@ -35,6 +39,9 @@ RESUME_COOKIE = "resume"
 
 #: Browsers keep cookies up to about 4 KB with their attributes; stay below.
 MAX_SEALED = 3600
+
+#: Where the sealed answers keep the module the form showed.
+MODULE_KEY = "_module"
 
 _INFO = b"survey-service resume cookie v1"
 _NONCE = 12
@@ -77,8 +84,13 @@ def unseal(secrets_: Sequence[str], token: str, value: str) -> dict[str, str] | 
     return {k: v for k, v in answers.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def saved_module(values: dict[str, str]) -> str | None:
+    """Take the module out of unsealed ``values`` (None: the cookie names none)."""
+    return values.pop(MODULE_KEY, None)
+
+
 def fitting(
-    secret: str, token: str, answers: Mapping[str, str], free_text: set[str]
+    secret: str, token: str, answers: Mapping[str, str], free_text: set[str], module: str = ""
 ) -> tuple[str, bool]:
     """The sealed value, and whether every answer fitted in a cookie.
 
@@ -86,6 +98,8 @@ def fitting(
     are what takes time to redo, and a comment can be long.
     """
     kept = {k: v for k, v in answers.items() if v.strip()}
+    if module:
+        kept[MODULE_KEY] = module
     value = seal(secret, token, kept)
     complete = True
     for item_id in sorted(free_text & set(kept), key=lambda k: -len(kept[k])):

@@ -199,6 +199,7 @@ async def test_response_rates_come_from_the_counters(clinic, app_client):
             "sent": 2,
             "delivered": 0,
             "failed": 0,
+            "unconfirmed": 0,
             "answered": 0,
             "response_rate": 0.0,
         }

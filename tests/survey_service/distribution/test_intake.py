@@ -49,7 +49,7 @@ def test_parse_names_every_bad_field():
         "visit_date": "not a date: use YYYY-MM-DD",
         "phone": "not a valid phone number",
         "questionnaire": "must be a questionnaire slug",
-        "language": "must be one of da, en",
+        "language": "must be one of da, en, ar, pl, uk, tr, so",
     }
 
 

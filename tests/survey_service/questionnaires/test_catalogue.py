@@ -54,7 +54,10 @@ def test_the_immutability_check_catches_a_reworded_item(tmp_path: Path, shipped)
     first["text"]["da"] = first["text"]["da"] + " (ny formulering)"
     (root / "gp-experience" / "2.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     catalogue = load_catalogue(root)
-    assert changed_ids(catalogue) == [f"{first['id']} in ['gp-experience/1', 'gp-experience/2']"]
+    # The rotating module gp-access/1 carries the same item, worded as version 1.
+    assert changed_ids(catalogue) == [
+        f"{first['id']} in ['gp-access/1', 'gp-experience/1', 'gp-experience/2']"
+    ]
 
 
 def test_texts_in_both_file_languages(shipped):

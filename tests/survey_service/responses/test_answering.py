@@ -71,6 +71,8 @@ async def test_valid_answers_are_stored_once_and_anonymously(client, survey):
         "channel",
         "language",
         "visit_month",
+        # the rotating module drawn at random ("" here: no rotation), migration 0010
+        "module",
     }
     answers = {a["item_id"]: a["value"] for a in await Answer.select()}
     assert answers == {

@@ -1,10 +1,24 @@
 """Security test plan check 4: schemathesis on /schema/openapi.json, both databases.
 
-Every operation in the published OpenAPI document is fuzzed with positive and
-negative data (schemathesis 4, its Python API, the app in-process over ASGI on
-the test database). Pass: 0 server errors and 0 schema violations — every
-status, content type, header and body an operation answers is one its
-documentation promises.
+Every operation in the published OpenAPI document is fuzzed (schemathesis 4,
+its Python API, the app in-process over ASGI on the test database), in three
+runs:
+
+* positive: schema-valid data. Pass: 0 server errors and 0 schema violations —
+  every status, content type, header and body an operation answers is one its
+  documentation promises — and valid data is not refused beyond what a schema
+  cannot say (``positive_data_acceptance``).
+* negative: data that breaks the schema (wrong types, missing or extra fields,
+  out-of-range values). Pass: the same conformance checks, 0 server errors, and
+  every such request refused with a 4xx (``negative_data_rejection``); nothing
+  is stored.
+* stateful: sequences that follow the document's links (declared in
+  web/openapi_links.py; none inferred). The only true ones are the
+  questionnaire list's ``slug`` and ``version`` into the two questionnaire
+  reads. The practice systems' operations are deliberately a dead end: ``POST
+  /api/v1/visits`` answers 202 with no identifier the database keeps, slips
+  return the slip itself, and a stored response is never readable again
+  (docs/anonymity.md), so there is nothing for a later call to use.
 
 Schemathesis only knows what the schema says, so some help keeps the run from
 bouncing off the front door: most requests carry the practice's API key (the
@@ -17,11 +31,13 @@ JSON with fuzzed fields. The unknown-link guard is given a high limit here
 (its 429 is tested in test_guard.py), or after 20 misses every submission
 would be a 429 and the storing path would go untested.
 
-Bounded: ``SCHEMATHESIS_EXAMPLES`` (default 40) examples per operation and
-generation mode. A failing example does not end its operation's run: every
-distinct finding (operation, mode, check, status) is collected with its first
-reproduction, and all are reported together, so an undocumented status cannot
-hide a server error behind it.
+Bounded: ``SCHEMATHESIS_EXAMPLES`` (default 40) positive and
+``SCHEMATHESIS_NEGATIVE_EXAMPLES`` (20) negative examples per operation, and
+``SCHEMATHESIS_STATEFUL_EXAMPLES`` (15) scenarios of up to 5 steps. A failing
+example does not end its operation's run: every distinct finding (operation,
+mode, check, status) is collected with its first reproduction, and all are
+reported together, so an undocumented status cannot hide a server error
+behind it.
 """
 
 from __future__ import annotations
@@ -50,6 +66,8 @@ from survey_service.web.guard import LinkGuard, MemoryCounterStore
 pytestmark = pytest.mark.anyio
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "40"))
+#: Invalid data needs fewer examples: every one of them must simply be refused.
+NEGATIVE_EXAMPLES = int(os.environ.get("SCHEMATHESIS_NEGATIVE_EXAMPLES", "20"))
 #: Schema-valid data may still be refused for what a schema cannot say (an item
 #: id the questionnaire lacks, an expired link): 410 and 422 are those answers.
 CONFIG = schemathesis.Config.from_dict(
@@ -130,7 +148,10 @@ def _fuzz_operation(
     declares_body = bool(operation.body)
     shaped = _shaped_bodies(operation.path, code)
 
-    @SETTINGS
+    @settings(
+        SETTINGS,
+        max_examples=EXAMPLES if mode is GenerationMode.POSITIVE else NEGATIVE_EXAMPLES,
+    )
     @given(
         case=operation.as_strategy(generation_mode=mode),
         known_path=st.booleans(),
@@ -172,10 +193,12 @@ def _fuzz_operation(
 
 
 @pytest.fixture
-async def fuzz_target(survey, fixture_catalogue, tmp_path):
-    """The app (in-process), a practice's API key and a pool of fresh survey links."""
+async def fuzz_target(request, survey, fixture_catalogue, tmp_path):
+    """The app (in-process), a practice's API key and a pool of fresh survey links
+    (only positive runs use them, so the others get none: creating them is slow)."""
     _practice, key = await add_practice("F0001", "Fuzz Lægehus", "gp", "Aarhus")
-    tokens = [await survey.token() for _ in range(2 * EXAMPLES)]
+    wanted = EXAMPLES if "positive" in request.node.name else 0
+    tokens = [await survey.token() for _ in range(wanted)]
     # SMS invitations of fuzzed visits go to a file nobody reads (no worker runs anyway).
     app_settings = dataclasses.replace(load_settings(), sms_backend=f"file:{tmp_path / 'sms'}")
     app = create_app(
@@ -187,25 +210,28 @@ async def fuzz_target(survey, fixture_catalogue, tmp_path):
     return app, key, tokens
 
 
-async def test_openapi_schema_holds_under_fuzzing(fuzz_target):
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"]
+)
+async def test_openapi_schema_holds_under_fuzzing(fuzz_target, mode: GenerationMode):
     app, key, tokens = fuzz_target
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app, config=CONFIG)
     auth = {"Authorization": f"Bearer {key}"}
     findings: dict[tuple, str] = {}
     statuses: Counter = Counter()
     operations = []
+    unsatisfiable: set[str] = set()
 
     def fuzz_all() -> None:
         for result in schema.get_all_operations():
             operation = result.ok()
             operations.append(operation.label)
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                try:
-                    _fuzz_operation(operation, mode, auth, "F0001", tokens, statuses, findings)
-                except Unsatisfiable:
-                    pass  # nothing in this operation can be made invalid
-                except Exception as exc:
-                    findings[operation.label, mode.value, type(exc).__name__] = repr(exc)
+            try:
+                _fuzz_operation(operation, mode, auth, "F0001", tokens, statuses, findings)
+            except Unsatisfiable:
+                unsatisfiable.add(operation.label)  # nothing in it can be made invalid
+            except Exception as exc:
+                findings[operation.label, mode.value, type(exc).__name__] = repr(exc)
 
     try:
         await anyio.to_thread.run_sync(fuzz_all)
@@ -213,7 +239,7 @@ async def test_openapi_schema_holds_under_fuzzing(fuzz_target):
         schemathesis.python.asgi.shutdown_lifespans()
     stored = await Response.count()
     print(
-        f"\nschemathesis: {len(operations)} operations x 2 modes x <= {EXAMPLES} examples; "
+        f"\nschemathesis {mode.value}: {len(operations)} operations; "
         f"{sum(statuses.values())} requests; {stored} responses stored; "
         f"{len(findings)} distinct findings"
     )
@@ -226,4 +252,88 @@ async def test_openapi_schema_holds_under_fuzzing(fuzz_target):
     assert not [s for (_, s) in statuses if s >= 500]
     assert len(operations) >= 8
     # Every 201 stored exactly one response, and nothing else stored any.
-    assert stored == statuses["POST /api/v1/responses", 201] > 0
+    assert stored == statuses["POST /api/v1/responses", 201]
+    if mode is GenerationMode.POSITIVE:
+        assert stored > 0
+    else:
+        # Invalid data was sent to most operations, and it was refused, not stored
+        # (negative_data_rejection flags any 2xx as a finding above).
+        assert stored == 0
+        # Only operations whose document describes nothing breakable are left
+        # out: the list takes no input, and visits and slips take bodies the
+        # schema leaves open (their hostile cases: test_hostile_input.py).
+        fuzzed = {label for (label, _status), n in statuses.items() if n}
+        assert fuzzed == set(operations) - unsatisfiable
+        assert unsatisfiable <= NOTHING_TO_BREAK
+        assert sum(n for (_, s), n in statuses.items() if 400 <= s < 500) > 0
+
+
+#: Operations negative generation cannot break (nothing invalid to make).
+NOTHING_TO_BREAK = {"GET /api/v1/questionnaires", "POST /api/v1/visits", "POST /api/v1/slips"}
+#: Scenarios and steps per scenario of the stateful run (each step one request).
+STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "15"))
+#: The links that are true of this API (see the module docstring): list -> reads.
+EXPECTED_LINKS = {
+    ("GET /api/v1/questionnaires", "200"): {
+        "GET /api/v1/questionnaires/{slug}/{version}",
+        "GET /api/v1/questionnaires/{slug}/{version}/fhir",
+    }
+}
+
+
+def _links(schema) -> dict[tuple[str, str], set[str]]:
+    """Operation and status -> the operations its response links to."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for status, response in operation.responses.items():
+            for link in (response.definition.get("links") or {}).values():
+                ref = link.get("operationRef", "")
+                # "#/paths/~1api~1v1~1questionnaires~1{slug}~1{version}/get"
+                _, _, path, method = ref.split("/")
+                target = f"{method.upper()} {path.replace('~1', '/')}"
+                found.setdefault((operation.label, status), set()).add(target)
+    return found
+
+
+async def test_stateful_runs_follow_the_links_and_conform(fuzz_target):
+    app, key, _tokens = fuzz_target
+    # The document's own links only (web/openapi_links.py), none inferred.
+    config = schemathesis.Config.from_dict(
+        {"phases": {"stateful": {"enabled": True, "inference": {"algorithms": []}}}}
+    )
+    schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app, config=config)
+    auth = {"Authorization": f"Bearer {key}"}
+    machine = schema.as_state_machine()
+    assert _links(schema) == EXPECTED_LINKS
+    statuses: Counter = Counter()
+
+    class Scenarios(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case):
+            return {"headers": auth}
+
+        def after_call(self, response, case):
+            statuses[case.operation.label, response.status_code] += 1
+
+    try:
+        # Any failed check (server error, undocumented status, content type or
+        # body) fails the scenario, and Hypothesis reports the shortest one.
+        await anyio.to_thread.run_sync(
+            lambda: Scenarios.run(
+                settings=settings(
+                    max_examples=STATEFUL_EXAMPLES,
+                    stateful_step_count=5,
+                    deadline=None,
+                    database=None,
+                    suppress_health_check=list(HealthCheck),
+                )
+            )
+        )
+    finally:
+        schemathesis.python.asgi.shutdown_lifespans()
+    print(f"\nschemathesis stateful: {sum(statuses.values())} requests")
+    for (label, status), n in sorted(statuses.items()):
+        print(f"  {label}: {status} x {n}")
+    assert not [s for (_, s) in statuses if s >= 500]
+    # Following a link reached a real questionnaire (random slugs would not).
+    assert statuses["GET /api/v1/questionnaires/{slug}/{version}", 200] > 0
