@@ -17,7 +17,6 @@ fallback or a script-built control going wrong.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -29,10 +28,7 @@ from .patient_site import (
     ALL_TYPES,
     CHROMIUM,
     GUESSER,
-    Site,
-    launch,
     offered_languages,
-    patient_site,
 )
 
 pytestmark = [
@@ -45,22 +41,6 @@ pytestmark = [
 LANGUAGES = ("da", "en", "ar")
 SCRIPTS = ("js-on", "js-off")
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with patient_site(tmp_path_factory.mktemp("axe-site")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

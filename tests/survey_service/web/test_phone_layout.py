@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .patient_site import ALL_TYPES, CHROMIUM, GP, Site, launch, offered_languages, patient_site
+from .patient_site import ALL_TYPES, CHROMIUM, GP, Site, offered_languages
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,22 +32,6 @@ TAPPABLE = (
     "form#survey .options > label, form#survey button, form#survey a, "
     ".switch button, .switch a, .error-summary a"
 )
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    with patient_site(tmp_path_factory.mktemp("layout-site")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
