@@ -86,6 +86,15 @@ def test_patient_answers_on_a_phone_without_javascript(demo, phone):
         page.locator(f'input[type=radio][name="{name}"]').first.check()
     page.locator("textarea").first.fill("Venligt personale. Ring til mig på 20 30 40 50.")
     page.get_by_role("button", name="Send mine svar").click()
+    page.wait_for_load_state()
+    if page.locator('input[name="_step"]').count():
+        # "Yes" to contact with other places: the follow-ups come on a second step.
+        page.screenshot(path=str(SHOTS / "survey-step2-da.png"), full_page=True)
+        for name in page.eval_on_selector_all(
+            "input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
+        ):
+            page.locator(f'input[type=radio][name="{name}"]').first.check()
+        page.get_by_role("button", name="Send mine svar").click()
     page.wait_for_url(re.compile(r"/thanks"))
     assert "Tak for dine svar" in page.content()
     page.screenshot(path=str(SHOTS / "thanks-da.png"))
