@@ -169,14 +169,7 @@ async def disable_user(email: str, *, actor: str = "cli") -> User:
 
     The caller ends the user's sessions (they live in the session store).
     """
-    email = normalise_email(email)
-    user = await User.objects().where(User.email == email).first()
-    if user is None:
-        raise UnknownUser(f"no user has email {email}")
-    await User.update({User.active: False}).where(User.id == user.id)
-    user.active = False
-    await record_audit(actor, "user_disabled", email)
-    return user
+    return await _set_active(email, False, actor=actor, action="user_disabled")
 
 
 async def disable_account(email: str, store: SessionStore, *, actor: str) -> User:
@@ -194,13 +187,18 @@ async def disable_account(email: str, store: SessionStore, *, actor: str) -> Use
 
 async def enable_user(email: str, *, actor: str) -> User:
     """Let a disabled user log in again (with their old password); audited."""
+    return await _set_active(email, True, actor=actor, action="user_enabled")
+
+
+async def _set_active(email: str, active: bool, *, actor: str, action: str) -> User:
+    """Set the user's ``active`` flag and record ``action`` in the audit trail."""
     email = normalise_email(email)
     user = await User.objects().where(User.email == email).first()
     if user is None:
         raise UnknownUser(f"no user has email {email}")
-    await User.update({User.active: True}).where(User.id == user.id)
-    user.active = True
-    await record_audit(actor, "user_enabled", email)
+    await User.update({User.active: active}).where(User.id == user.id)
+    user.active = active
+    await record_audit(actor, action, email)
     return user
 
 
