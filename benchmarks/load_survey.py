@@ -57,6 +57,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -236,7 +237,15 @@ def pgbench_script(setup: Setup, module: str) -> str:
     )
 
 
-def pgbench(url: str, setup: Setup, clients: int, duration: int, workdir: Path) -> float:
+@dataclass
+class PgbenchRun:
+    tps: float
+    #: CPU seconds per transaction: the database server's, and pgbench's own
+    database_ms: float
+    client_ms: float
+
+
+def pgbench(url: str, setup: Setup, clients: int, duration: int, workdir: Path) -> PgbenchRun:
     binary = shutil.which("pgbench")
     if binary is None:
         sys.exit("pgbench not found: install postgresql-contrib (Debian) or postgresql-client")
@@ -260,6 +269,9 @@ def pgbench(url: str, setup: Setup, clients: int, duration: int, workdir: Path) 
         # pgbench's weights are integers; the rotation's sum to 1.
         scripts += ["-f", f"{script}@{max(1, round(weight * 1000))}"]
     threads = min(clients, os.cpu_count() or 1)
+    database = DatabaseCpu()
+    database.start()
+    children = os.times()
     result = subprocess.run(
         [
             binary,
@@ -279,6 +291,11 @@ def pgbench(url: str, setup: Setup, clients: int, duration: int, workdir: Path) 
         env=env,
         capture_output=True,
         text=True,
+    )
+    after = os.times()
+    database_cpu = database.stop()
+    client_cpu = (after.children_user - children.children_user) + (
+        after.children_system - children.children_system
     )
     if result.returncode != 0:
         sys.exit(f"pgbench failed:\n{result.stdout}\n{result.stderr}")
@@ -304,7 +321,9 @@ def pgbench(url: str, setup: Setup, clients: int, duration: int, workdir: Path) 
         check=True,
         capture_output=True,
     )
-    return float(match.group(1))
+    tps = float(match.group(1))
+    transactions = max(tps * duration, 1.0)
+    return PgbenchRun(tps, database_cpu / transactions * 1000, client_cpu / transactions * 1000)
 
 
 # --- the server's processes --------------------------------------------------
@@ -395,6 +414,51 @@ def rss_mb(pids: list[int]) -> float:
         except OSError:
             continue
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+class DatabaseCpu(threading.Thread):
+    """CPU seconds of the local PostgreSQL server's processes over a stretch of time.
+
+    Every ``interval`` s this reads /proc for every process named ``postgres``
+    and keeps each one's first and last reading; a backend that starts
+    meanwhile counts from zero. A backend that ends between two samples loses
+    at most ``interval`` s, so the figure is a lower bound. It counts the whole
+    server, so it is only meaningful on a machine doing nothing else.
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.first: dict[int, float] = self._read()
+        self.last: dict[int, float] = dict(self.first)
+        self.done = threading.Event()
+
+    @staticmethod
+    def _read() -> dict[int, float]:
+        found: dict[int, float] = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name, _, rest = text.partition(" (")[2].rpartition(")")
+            if name == "postgres":
+                fields = rest.split()
+                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        return found
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            self.last.update(self._read())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        self.last.update(self._read())
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
 # --- the HTTP load -----------------------------------------------------------
@@ -544,6 +608,7 @@ class Measured:
     stored: int
     server_cpu: float
     client_cpu: float
+    database_cpu: float
 
 
 @dataclass
@@ -586,15 +651,19 @@ def measure(args, proc, base: str, setup: Setup) -> Measured:
     pids = process_tree(proc.pid)
     server_cpu, client_cpu = cpu_seconds(pids), time.process_time()
     before = asyncio.run(count_responses())
+    # Backends of the server's pool live through the load: one sample a second will do.
+    database = DatabaseCpu(interval=1.0)
+    database.start()
     started = time.perf_counter()
     results = asyncio.run(http_load(base, setup.answers, args.concurrency, args.duration))
     elapsed = time.perf_counter() - started
     server_cpu = cpu_seconds(pids) - server_cpu
     client_cpu = time.process_time() - client_cpu
+    database_cpu = database.stop()
     if profiler is not None:
         profiler.wait(timeout=args.duration + 30)
     stored = asyncio.run(count_responses()) - before
-    return Measured(results, elapsed, stored, server_cpu, client_cpu)
+    return Measured(results, elapsed, stored, server_cpu, client_cpu, database_cpu)
 
 
 def soak(args, proc, base: str, setup: Setup, rate: float | None) -> Soaked:
@@ -615,11 +684,12 @@ def soak(args, proc, base: str, setup: Setup, rate: float | None) -> Soaked:
     return Soaked(results, elapsed, stored, samples)
 
 
-def report_measured(args, setup: Setup, m: Measured, tps: float) -> None:
+def report_measured(args, setup: Setup, m: Measured, bench: PgbenchRun | None) -> None:
     r = m.results
     every = r.latencies["GET"] + r.latencies["POST"]
     requests = len(every)
     rate = r.answered / m.elapsed
+    tps = bench.tps if bench else float("nan")
     ratio = rate / tps if tps == tps else float("nan")
     p99 = percentile(every, 99) * 1000
     errors = len(r.errors) + abs(m.stored - r.answered)
@@ -646,13 +716,40 @@ def report_measured(args, setup: Setup, m: Measured, tps: float) -> None:
     print(
         f"CPU during load: server {m.server_cpu / m.elapsed:.0%} of a core over "
         f"{args.workers} worker(s) ({m.server_cpu / max(r.answered, 1) * 1000:.1f} ms per "
-        f"answered survey), load generator {m.client_cpu / m.elapsed:.0%} of a core"
+        f"answered survey), load generator {m.client_cpu / m.elapsed:.0%} of a core, "
+        f"database {m.database_cpu / m.elapsed:.0%} of a core"
     )
+    print_budget(m, bench)
     verdict = ratio >= GOAL_RATIO and p99 < GOAL_P99_MS and errors == 0
     print(
         f"goal (>= {GOAL_RATIO:.0%} of pgbench, p99 < {GOAL_P99_MS:.0f} ms, 0 errors): "
         f"{'PASS' if verdict else 'FAIL'}"
     )
+
+
+def print_budget(m: Measured, bench: PgbenchRun | None) -> None:
+    """CPU per answered survey against per pgbench transaction: where the gap is.
+
+    On one machine the cores are shared by the server, the database and the
+    load generator, so the rate the cores allow is cores / CPU per unit of work;
+    the line shows what would have to shrink for the goal.
+    """
+    answered = max(m.results.answered, 1)
+    server, client, database = (
+        x / answered * 1000 for x in (m.server_cpu, m.client_cpu, m.database_cpu)
+    )
+    cores = os.cpu_count() or 1
+    print(
+        f"CPU per answered survey ms: server {server:.2f}  database {database:.2f}  "
+        f"load generator {client:.2f}  (the {cores} cores allow "
+        f"{cores * 1000 / (server + database + client):.0f}/s)"
+    )
+    if bench is not None:
+        per = bench.database_ms + bench.client_ms
+        print(
+            f"CPU per pgbench transaction ms: database {bench.database_ms:.2f}  "
+            f"pgbench {bench.client_ms:.2f}  (the {cores} cores allow {cores * 1000 / per:.0f}/s)"
+        )
 
 
 def report_soak(s: Soaked) -> bool:
@@ -694,7 +791,7 @@ def main() -> None:
     url = asyncio.run(create_scratch_database(args.database_url, name))
     proc = None
     measured = soaked = None
-    tps = float("nan")
+    bench: PgbenchRun | None = None
     failure = ""
     try:
         log(f"preparing {name}: {args.links} links for {args.questionnaire}")
@@ -704,7 +801,7 @@ def main() -> None:
         log(answer_set)
         if args.duration and not args.skip_pgbench:
             log(f"pgbench: {args.concurrency} clients, {args.duration} s, the app's write")
-            tps = pgbench(url, setup, args.concurrency, args.duration, workdir)
+            bench = pgbench(url, setup, args.concurrency, args.duration, workdir)
         proc, base, _log = start_server(url, workdir, args.workers)
         if args.duration:
             measured = measure(args, proc, base, setup)
@@ -727,7 +824,7 @@ def main() -> None:
         sys.exit(2)
     print(answer_set)
     if measured is not None:
-        report_measured(args, setup, measured, tps)
+        report_measured(args, setup, measured, bench)
         if args.profile:
             print(f"profile: {args.profile}")
     if soaked is not None:

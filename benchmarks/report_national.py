@@ -523,7 +523,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
-        "--reuse", action="store_true", help="build on a database kept by --keep (no filling)"
+        "--reuse",
+        action="store_true",
+        help="build on a database kept by --keep (no filling; it is kept again)",
     )
     args = parser.parse_args(argv)
     if args.responses < 1 or args.units < 2:
@@ -548,7 +550,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in output.strip().splitlines():
             print(f"    {line}")
     finally:
-        if not args.keep:
+        # A database this run did not fill (--reuse) is not its to drop.
+        if not (args.keep or args.reuse):
             asyncio.run(drop_scratch_database(args.database_url, args.name))
     print(f"report build: {elapsed:.1f} s, peak {peak:.0f} MB")
 

@@ -74,7 +74,10 @@ PATIENT_TEMPLATES: frozenset[str] = frozenset(
 )
 
 
+@cache
 def locales_directory() -> Path:
+    # Cached: resolving the package's files is a stat or two per call, and every
+    # page asks (benchmarks/load_survey.py --profile).
     return Path(str(resources.files("locales")))
 
 
@@ -141,6 +144,11 @@ def interface_complete(language: str, directory: Path | None = None) -> bool:
 
 def patient_languages(directory: Path | None = None) -> tuple[str, ...]:
     """The patient languages whose interface is complete (before any questionnaire)."""
+    return _patient_languages(_directory(directory))
+
+
+@cache
+def _patient_languages(directory: Path) -> tuple[str, ...]:
     return tuple(code for code in PATIENT_LANGUAGES if interface_complete(code, directory))
 
 
@@ -227,7 +235,7 @@ def questionnaire_text(
 
 def clear_caches() -> None:
     """Forget loaded catalogues (after compiling, or in tests with another directory)."""
-    for cached in (_translations, patient_msgids, compiled_msgids, _offered):
+    for cached in (_translations, patient_msgids, compiled_msgids, _offered, _patient_languages):
         cached.cache_clear()
     _MSGIDS.clear()
 

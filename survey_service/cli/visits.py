@@ -117,7 +117,11 @@ def import_(file: Path, code: str) -> None:
 @click.option("--from", "start", default=None, help="First visit month, YYYY-MM.")
 @click.option("--to", "end", default=None, help="Last visit month, YYYY-MM (inclusive).")
 def rates(code: str, start: str | None, end: str | None) -> None:
-    """Invitations sent, delivered and answered per visit month (default: last 12)."""
+    """Invitations sent, delivered and answered per visit month (default: last 12).
+
+    The last column, unconfirmed, is the part of sent recorded after a timeout
+    that nothing could settle (no delivery reports): sent once, never retried.
+    """
     from survey_service.distribution.rates import add_months, response_rates
 
     today = dt.date.today().replace(day=1)
@@ -134,13 +138,13 @@ def rates(code: str, start: str | None, end: str | None) -> None:
     rows = run(go())
     click.echo(
         f"{'month':8} {'channel':8} {'invited':>8} {'sent':>6} {'deliv.':>7} "
-        f"{'failed':>7} {'answered':>9} {'rate':>6}"
+        f"{'failed':>7} {'answered':>9} {'rate':>6} {'unconfirmed':>11}"
     )
     for r in rows:
         rate = f"{r.response_rate:.0%}" if r.response_rate is not None else "-"
         click.echo(
             f"{r.month:8} {r.channel:8} {r.invitations:8} {r.sent:6} {r.delivered:7} "
-            f"{r.failed:7} {r.answered:9} {rate:>6}"
+            f"{r.failed:7} {r.answered:9} {rate:>6} {r.unconfirmed:11}"
         )
 
 

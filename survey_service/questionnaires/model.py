@@ -10,6 +10,7 @@ import dataclasses
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 #: Languages every questionnaire file must contain; others come from catalogues.
 FILE_LANGUAGES = ("da", "en")
@@ -171,7 +172,12 @@ class Questionnaire:
     def key(self) -> str:
         return f"{self.slug}/{self.version}"
 
-    @property
+    # The derived views below are cached on the instance (a version is immutable
+    # once loaded, and a form is built once per module): every survey page and
+    # answer asks for them, and walking the sections each time was a few percent
+    # of the server's CPU under load (benchmarks/load_survey.py --profile).
+
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         """Every item of the version: core and every rotating module.
 
@@ -179,6 +185,13 @@ class Questionnaire:
         is :meth:`form`'s ``items``.
         """
         return tuple(item for section in self.sections for item in section.items)
+
+    @cached_property
+    def _items_by_id(self) -> dict[str, Item]:
+        found: dict[str, Item] = {}
+        for item in self.items:
+            found.setdefault(item.id, item)  # the first, as a linear search finds
+        return found
 
     @property
     def module_keys(self) -> tuple[str, ...]:
@@ -188,12 +201,23 @@ class Questionnaire:
     def rotating(self, key: str) -> RotatingModule | None:
         return next((m for m in self.rotation if m.key == key), None)
 
+    @cached_property
+    def _views(self) -> dict[tuple[str, object], Questionnaire]:
+        """Forms and steps made from this instance, so each is built (and caches) once."""
+        return {}
+
     def form(self, module: str = "") -> Questionnaire:
         """What a patient assigned ``module`` sees: the core plus that module.
 
         Without a rotation the questionnaire is its own form (``module`` must be
         ""). Raises ``KeyError`` for a module not in the rotation.
         """
+        made = self._views.get(("form", module))
+        if made is None:
+            made = self._views[("form", module)] = self._form(module)
+        return made
+
+    def _form(self, module: str) -> Questionnaire:
         if not self.rotation:
             if module:
                 raise KeyError(module)
@@ -226,9 +250,13 @@ class Questionnaire:
         return ""
 
     def item(self, item_id: str) -> Item | None:
-        return next((i for i in self.items if i.id == item_id), None)
+        return self._items_by_id.get(item_id)
 
     def follow_up_gates(self) -> dict[str, frozenset[str]]:
+        return dict(self._follow_up_gates)
+
+    @cached_property
+    def _follow_up_gates(self) -> dict[str, frozenset[str]]:
         """Screening items that open a follow-up step, with the answers that open it.
 
         Derived from the file, not marked in it (published files are pinned): an
@@ -255,6 +283,10 @@ class Questionnaire:
 
     def follow_ups(self) -> frozenset[str]:
         """Ids of the items whose ``show_if`` chain leads to a follow-up gate."""
+        return self._follow_ups
+
+    @cached_property
+    def _follow_ups(self) -> frozenset[str]:
         behind = set(self.follow_up_gates())
         found: set[str] = set()
         changed = True
@@ -273,6 +305,12 @@ class Questionnaire:
 
         Empty sections are left out. Without follow-ups step 1 is the whole form.
         """
+        made = self._views.get(("step", number))
+        if made is None:
+            made = self._views[("step", number)] = self._step(number)
+        return made
+
+    def _step(self, number: int) -> Questionnaire:
         later = self.follow_ups()
         sections = []
         for section in self.sections:

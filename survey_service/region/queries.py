@@ -16,7 +16,8 @@ from typing import Any
 from survey_service.region.filters import NothingReleased
 from survey_service.results.gaps import GAP_DOMAIN
 from survey_service.results.region import funnel, gap_matrix, gap_units
-from survey_service.results.tables import ReportItem, ReportRevision
+from survey_service.results.revisions import newest_revisions
+from survey_service.results.tables import ReportItem
 
 __all__ = [
     "GAP_DOMAIN",
@@ -82,24 +83,12 @@ class UnitRow:
 
 
 async def released_revisions() -> list[Released]:
-    """Every (questionnaire, period) with a released revision: its newest released one."""
-    rows = (
-        await ReportRevision.select(
-            ReportRevision.id,
-            ReportRevision.questionnaire,
-            ReportRevision.period,
-            ReportRevision.label_method,
-        )
-        .where(ReportRevision.released_at.is_not_null())
-        .order_by(ReportRevision.revision)
-    )
-    newest: dict[tuple[str, str], tuple[int, str]] = {}
-    for row in rows:  # ordered by revision number: the last one seen is the newest
-        newest[(row["questionnaire"], row["period"])] = (row["id"], row["label_method"])
-    return sorted(
-        (Released(rid, slug, period, method) for (slug, period), (rid, method) in newest.items()),
-        key=lambda r: (r.period, r.questionnaire),
-    )
+    """Every (questionnaire, period) with a released revision: its newest released one,
+    sorted by period and questionnaire."""
+    return [
+        Released(r.id, r.questionnaire, r.period, r.label_method)
+        for r in await newest_revisions("released")
+    ]
 
 
 def choose_revision(

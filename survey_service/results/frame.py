@@ -15,7 +15,10 @@ selected, so free text cannot reach a frame, an export or a result.
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -388,56 +391,171 @@ _ANSWER_ROW = np.dtype(
 _CHUNK_BYTES = 32 * 2**20
 
 
-class _RowSink:
-    """Receives COPY BINARY output in pieces and hands whole rows to ``consume``."""
+#: Decoded pieces that may wait for the decoding thread before reading pauses.
+_PIECES_AHEAD = 2
 
-    def __init__(self, dtype: np.dtype, consume: Callable[[np.ndarray], None]) -> None:
+
+class _RowSink:
+    """Receives COPY BINARY output in pieces and hands whole rows to ``consume``.
+
+    asyncpg stops reading the socket while this sink is awaited, and the server
+    stops producing once the socket's buffer is full. Decoding a piece on the
+    event loop therefore made the server and this process take turns (a
+    national read: ~19 s of server work, then ~7 s of decoding here, in
+    series). So the sink only cuts whole rows off the bytes and hands them to
+    one decoding thread (numpy lets go of the GIL in its loops), and awaits it
+    only when ``_PIECES_AHEAD`` pieces are already waiting: the server keeps
+    producing while rows are decoded, and memory stays bounded. One thread, so
+    ``consume`` sees the rows in order and never runs twice at once.
+    """
+
+    def __init__(
+        self,
+        dtype: np.dtype,
+        consume: Callable[[np.ndarray], None],
+        decoder: ThreadPoolExecutor | None = None,
+    ) -> None:
         self.dtype = dtype
         self.consume = consume
         self.pending: list[bytes] = []
         self.size = 0
         self.header = True
+        # Sinks of one read may share a decoder, so ``consume`` never runs twice at once.
+        self.own_decoder = decoder is None
+        self.decoder = decoder or ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="copy-decode"
+        )
+        self.waiting: deque[asyncio.Future[None]] = deque()
 
     async def __call__(self, piece: bytes) -> None:
         self.pending.append(bytes(piece))
         self.size += len(piece)
         if self.size >= _CHUNK_BYTES:
-            self._drain()
+            await self._hand_over()
 
-    def _drain(self) -> None:
+    async def _hand_over(self) -> None:
+        whole = self._cut()
+        if whole:
+            loop = asyncio.get_running_loop()
+            self.waiting.append(loop.run_in_executor(self.decoder, self._decode, whole))
+        while len(self.waiting) > _PIECES_AHEAD:
+            await self.waiting.popleft()
+
+    def _cut(self) -> bytes:
+        """The whole rows received so far (the header skipped); the rest stays pending."""
         buffer = b"".join(self.pending)
         if self.header:
             if len(buffer) < _COPY_HEADER:
-                return
+                return b""
             extension = int.from_bytes(buffer[15:19], "big")
             buffer = buffer[_COPY_HEADER + extension :]
             self.header = False
         whole = len(buffer) // self.dtype.itemsize * self.dtype.itemsize
-        rows = np.frombuffer(buffer, dtype=self.dtype, count=whole // self.dtype.itemsize)
-        if len(rows):
-            self.consume(rows)
         rest = buffer[whole:]
         self.pending = [rest] if rest else []
         self.size = len(rest)
+        return buffer[:whole]
 
-    def finish(self) -> None:
-        self._drain()
+    def _decode(self, whole: bytes) -> None:
+        rows = np.frombuffer(whole, dtype=self.dtype)
+        if len(rows):
+            self.consume(rows)
+
+    async def finish(self) -> None:
+        """Decode what is left and wait for every piece; raises if the output was cut."""
+        await self._hand_over()
+        while self.waiting:
+            await self.waiting.popleft()
         rest = b"".join(self.pending)
         if rest != b"\xff\xff":  # the trailer: a field count of -1
             raise RuntimeError(f"unexpected end of COPY output ({len(rest)} bytes left)")
+
+    def close(self) -> None:
+        """Stop the sink's own decoding thread (waits for a running piece)."""
+        if self.own_decoder:
+            self.decoder.shutdown(wait=True, cancel_futures=True)
+
+
+async def _copy_rows(connection: Any, query: str, args: list[Any], sink: _RowSink) -> None:
+    """``COPY (query) TO STDOUT (FORMAT binary)`` into ``sink``, every row decoded on return."""
+    try:
+        await connection.copy_from_query(query, *args, output=sink, format="binary")
+        await sink.finish()
+    finally:
+        sink.close()
 
 
 async def _read_postgres(engine: Engine, query: _Query) -> _Columns:
     transaction = engine.current_transaction.get()
     if transaction is not None:
         return await _copy_frame(transaction.connection, query)
-    connection = await cast(PostgresEngine, engine).get_new_connection()
+    postgres = cast(PostgresEngine, engine)
+    connection = await postgres.get_new_connection()
+    helper = await postgres.get_new_connection()
     try:
-        # One snapshot for both reads: an answer never misses its response.
+        # One snapshot for every read, on both connections: an answer never
+        # misses its response, and the two halves of the answers read the same.
         async with connection.transaction(isolation="repeatable_read"):
-            return await _copy_frame(connection, query)
+            snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
+            async with helper.transaction(isolation="repeatable_read"):
+                await helper.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                return await _copy_frame(connection, query, helper)
     finally:
+        await helper.close()
         await connection.close()
+
+
+async def _copy_answers(
+    connection: Any,
+    helper: Any,
+    item_ids: list[str],
+    pairs: list[tuple[str, str, int, int]],
+    take_answers: Callable[[np.ndarray], None],
+) -> None:
+    """Every answer of ``item_ids`` as (response, item number, code number) rows.
+
+    The server's side of a national read (a scan of ~65 M rows and a hash
+    lookup of each (item, value)) takes longer than decoding the rows here, and
+    runs on one core. With a second connection on the same snapshot and a large
+    table, each reads half of the table's pages (a TID range scan), so both
+    cores serve it. A response's answers may then arrive in two pieces, one per
+    half; each piece is matched to its response on its own, so that is fine.
+    """
+    halves: list[tuple[Any, str]] = [(connection, "")]
+    if helper is not None:
+        pages = await connection.fetchval(
+            "SELECT (pg_relation_size('answer') / current_setting('block_size')::int8)::int8"
+        )
+        if pages >= max(PARALLEL_MIN_PAGES, 1):
+            middle = f"'({pages // 2},0)'::tid"
+            halves = [(connection, f" AND a.ctid < {middle}"), (helper, f" AND a.ctid >= {middle}")]
+    decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-decode")
+
+    async def read(conn: Any, part: str) -> None:
+        # A table with statistics, so the planner hashes these few rows and
+        # streams the answers past them in stored order (given a function's
+        # rows it may hash the whole answer table instead).
+        await conn.execute(
+            "CREATE TEMPORARY TABLE frame_codes "
+            "(item_id text, value text, item int2, code int2) ON COMMIT DROP"
+        )
+        await conn.copy_records_to_table("frame_codes", records=pairs)
+        await conn.execute("ANALYZE frame_codes")
+        await _copy_rows(
+            conn,
+            "SELECT a.response, COALESCE(c.item, 0)::int2, COALESCE(c.code, -1)::int2 "
+            "FROM answer a LEFT JOIN frame_codes c "
+            "ON c.item_id = a.item_id AND c.value = a.value "
+            f"WHERE a.item_id = ANY($1::text[]){part}",
+            [item_ids],
+            _RowSink(_ANSWER_ROW, take_answers, decoder),
+        )
+        await conn.execute("DROP TABLE frame_codes")
+
+    try:
+        await asyncio.gather(*(read(conn, part) for conn, part in halves))
+    finally:
+        decoder.shutdown(wait=True, cancel_futures=True)
 
 
 class _Responses:
@@ -464,7 +582,12 @@ class _Responses:
         return found
 
 
-async def _copy_frame(connection: Any, query: _Query) -> _Columns:
+#: Below this many pages (8 KB each) of answers one COPY reads them all; above,
+#: two connections read half each (see _copy_answers).
+PARALLEL_MIN_PAGES = 20_000
+
+
+async def _copy_frame(connection: Any, query: _Query, helper: Any = None) -> _Columns:
     where = (
         "qv.slug = $1 AND qv.version = ANY($2::int4[]) "
         "AND r.visit_month >= $3 AND r.visit_month <= $4"
@@ -485,20 +608,16 @@ async def _copy_frame(connection: Any, query: _Query) -> _Columns:
     }
 
     parts: list[np.ndarray] = []
-    sink = _RowSink(_BASE_ROW, lambda rows: parts.append(rows.copy()))
-    await connection.copy_from_query(
+    await _copy_rows(
+        connection,
         # visit_month is YYYY-MM (a CHECK constraint): sent as the number YYYYMM.
         "SELECT r.id, r.practice, qv.version, "
         "(substr(r.visit_month, 1, 4) || substr(r.visit_month, 6, 2))::int4, "
         "array_position($5::text[], r.channel::text)::int2, "
         f"array_position($6::text[], r.language::text)::int2 {source}",
-        *args,
-        channels,
-        languages,
-        output=sink,
-        format="binary",
+        [*args, channels, languages],
+        _RowSink(_BASE_ROW, lambda rows: parts.append(rows.copy())),
     )
-    sink.finish()
     rows = np.concatenate(parts) if parts else np.zeros(0, dtype=_BASE_ROW)
     n = len(rows)
     high = rows["id_high"].astype(np.uint64)
@@ -541,27 +660,7 @@ async def _copy_frame(connection: Any, query: _Query) -> _Columns:
         matrix[at[keep], item[keep] - 1] = code[keep]
 
     if coded and n:
-        # A table with statistics, so the planner hashes these few rows and streams
-        # the answers past them in stored order (given a function's rows it may hash
-        # the whole answer table instead).
-        await connection.execute(
-            "CREATE TEMPORARY TABLE frame_codes "
-            "(item_id text, value text, item int2, code int2) ON COMMIT DROP"
-        )
-        await connection.copy_records_to_table("frame_codes", records=pairs)
-        await connection.execute("ANALYZE frame_codes")
-        sink = _RowSink(_ANSWER_ROW, take_answers)
-        await connection.copy_from_query(
-            "SELECT a.response, COALESCE(c.item, 0)::int2, COALESCE(c.code, -1)::int2 "
-            "FROM answer a LEFT JOIN frame_codes c "
-            "ON c.item_id = a.item_id AND c.value = a.value "
-            "WHERE a.item_id = ANY($1::text[])",
-            list(vocabulary),
-            output=sink,
-            format="binary",
-        )
-        sink.finish()
-        await connection.execute("DROP TABLE frame_codes")
+        await _copy_answers(connection, helper, list(vocabulary), pairs, take_answers)
     # Items without an answer set (numbers), and any value outside an item's set,
     # come as text: small, or never seen in practice, so plain rows will do.
     as_text = [item.id for item in query.items if not item.options]

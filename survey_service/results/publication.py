@@ -37,7 +37,8 @@ from survey_service.db import write_transaction
 from survey_service.errors import Conflict, InvalidInput, NotFound, ServiceError
 from survey_service.localtime import LOCAL_ZONE, utc_now
 from survey_service.practices.tables import Practice
-from survey_service.results.periods import Period, parse_period
+from survey_service.results.periods import parse_period
+from survey_service.results.revisions import newest_revisions
 from survey_service.results.tables import ReportRevision, ReportUnit
 
 __all__ = [
@@ -130,23 +131,6 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL_ZONE).date()
 
 
-async def _newest_released(period: Period, slug: str | None) -> list[dict[str, Any]]:
-    query = ReportRevision.select(
-        ReportRevision.id,
-        ReportRevision.questionnaire,
-        ReportRevision.revision,
-        ReportRevision.released_at,
-        ReportRevision.published_at,
-    ).where((ReportRevision.period == period.label) & ReportRevision.released_at.is_not_null())
-    if slug is not None:
-        query = query.where(ReportRevision.questionnaire == slug)
-    newest: dict[str, dict[str, Any]] = {}
-    for row in await query:
-        if row["revision"] > newest.get(row["questionnaire"], {}).get("revision", 0):
-            newest[row["questionnaire"]] = row
-    return [newest[name] for name in sorted(newest)]
-
-
 async def publish_period(
     period_text: str,
     *,
@@ -163,34 +147,36 @@ async def publish_period(
     Nothing is stamped unless every questionnaire may be published.
     """
     period = parse_period(period_text)
-    revisions = await _newest_released(period, slug)
+    revisions = await newest_revisions("released", period=period.label, questionnaire=slug)
     if not revisions:
         which = f" of questionnaire {slug!r}" if slug else ""
         raise NotReleased(f"period: nothing{which} has been released for {period.label}")
     moment = now or utc_now()
     for row in revisions:
-        first = _local_date(row["released_at"]) + dt.timedelta(days=delay_days)
+        # Released: the reader chose among revisions with a release stamp.
+        assert row.released_at is not None
+        first = _local_date(row.released_at) + dt.timedelta(days=delay_days)
         if _local_date(moment) < first:
             raise TooEarly(
-                f"period: {row['questionnaire']} {period.label} can be published from "
+                f"period: {row.questionnaire} {period.label} can be published from "
                 f"{first.isoformat()} ({delay_days} days after its release)"
             )
     done: list[Published] = []
     async with write_transaction():
         for row in revisions:
-            changed = row["published_at"] is None
+            changed = row.published_at is None
             if changed:
                 await ReportRevision.update({ReportRevision.published_at: moment}).where(
-                    ReportRevision.id == row["id"]
+                    ReportRevision.id == row.id
                 )
                 await record_audit(
                     actor,
                     "report_publish",
-                    f"{row['questionnaire']} {period.label}",
-                    f"revision {row['revision']}",
+                    f"{row.questionnaire} {period.label}",
+                    f"revision {row.revision}",
                     at=moment,
                 )
-            done.append(Published(row["questionnaire"], row["revision"], changed))
+            done.append(Published(row.questionnaire, row.revision, changed))
     return done
 
 
@@ -246,18 +232,10 @@ async def _published_revisions(label: str | None = None) -> dict[tuple[str, str]
 
 async def _published(label: str | None = None) -> dict[tuple[str, str], tuple[int, str]]:
     """(period, questionnaire) -> (id, label method) of the newest PUBLISHED revision."""
-    query = ReportRevision.select(
-        ReportRevision.id,
-        ReportRevision.period,
-        ReportRevision.questionnaire,
-        ReportRevision.label_method,
-    ).where(ReportRevision.published_at.is_not_null())
-    if label is not None:
-        query = query.where(ReportRevision.period == label)
-    newest: dict[tuple[str, str], tuple[int, str]] = {}
-    for row in await query.order_by(ReportRevision.revision):
-        newest[(row["period"], row["questionnaire"])] = (row["id"], row["label_method"])
-    return newest
+    return {
+        (r.period, r.questionnaire): (r.id, r.label_method)
+        for r in await newest_revisions("published", period=label)
+    }
 
 
 def _period_order(label: str) -> tuple[dt.date, str]:

@@ -13,7 +13,8 @@ from typing import Any
 from survey_service.practices.service import STRUCTURAL_SECTORS
 from survey_service.practices.tree import PRACTICE_LEVEL
 from survey_service.results.gaps import GAP_DOMAIN
-from survey_service.results.tables import ReportGap, ReportItem, ReportRevision, ReportUnit
+from survey_service.results.revisions import newest_revisions
+from survey_service.results.tables import ReportGap, ReportItem, ReportUnit
 
 __all__ = ["funnel", "gap_matrix", "gap_units", "released_revision"]
 
@@ -26,17 +27,8 @@ _PRACTICE_COLUMNS = ("id", "code", "name", "sector", "region_area")
 
 async def released_revision(slug: str, period: str) -> int | None:
     """Id of the newest RELEASED revision of questionnaire ``slug`` for ``period``, or None."""
-    rows = (
-        await ReportRevision.select(ReportRevision.id)
-        .where(
-            (ReportRevision.questionnaire == slug)
-            & (ReportRevision.period == period)
-            & ReportRevision.released_at.is_not_null()
-        )
-        .order_by(ReportRevision.revision, ascending=False)
-        .limit(1)
-    )
-    return int(rows[0]["id"]) if rows else None
+    found = await newest_revisions("released", period=period, questionnaire=slug)
+    return found[0].id if found else None
 
 
 def _with_practice(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

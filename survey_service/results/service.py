@@ -45,6 +45,7 @@ from survey_service.results.frame import (
 )
 from survey_service.results.gaps import GapRows, gap_rows
 from survey_service.results.periods import Period, parse_period
+from survey_service.results.revisions import newest_revisions
 from survey_service.results.rollup import (
     REFERENCE,
     Level,
@@ -532,14 +533,10 @@ async def release_period(
     if not period.has_ended(today or local_today(utc_now()), delay_days):
         last = period.end_date + dt.timedelta(days=delay_days)
         raise NotEnded(f"period: {period.label} can be released after {last.isoformat()}")
-    query = ReportRevision.select(ReportRevision.questionnaire, ReportRevision.revision).where(
-        ReportRevision.period == period.label
-    )
-    if slug is not None:
-        query = query.where(ReportRevision.questionnaire == slug)
-    newest: dict[str, int] = {}
-    for row in await query:
-        newest[row["questionnaire"]] = max(newest.get(row["questionnaire"], 0), row["revision"])
+    newest = {
+        r.questionnaire: r.revision
+        for r in await newest_revisions("built", period=period.label, questionnaire=slug)
+    }
     if not newest:
         raise NotBuilt(f"period: no results have been built for {period.label}")
     stamp = now or dt.datetime.now(dt.UTC)
@@ -558,14 +555,7 @@ async def release_period(
 
 async def _released(slug: str) -> dict[str, int]:
     """Newest released revision id per period label of questionnaire ``slug``."""
-    rows = (
-        await ReportRevision.select(
-            ReportRevision.id, ReportRevision.period, ReportRevision.revision
-        )
-        .where((ReportRevision.questionnaire == slug) & ReportRevision.released_at.is_not_null())
-        .order_by(ReportRevision.revision)
-    )
-    return {row["period"]: row["id"] for row in rows}
+    return {r.period: r.id for r in await newest_revisions("released", questionnaire=slug)}
 
 
 async def released_periods(practice_id: int, slug: str) -> list[str]:

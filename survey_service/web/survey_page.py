@@ -165,6 +165,9 @@ def survey_page(
         minutes=time_claim(form, language) if step == 1 else None,
         step=step,
         step_field=STEP_FIELD,
+        # Step 1 of a form with a gate: whether a step 2 follows is only known
+        # from the answer, so its button says "Continue", not "Send my answers".
+        may_follow=step == 1 and bool(form.follow_up_gates()),
         carried=carried,
         **questions,
     )
@@ -201,6 +204,18 @@ def time_claim(form: Questionnaire, language: str) -> int | None:
     page computed it): published text cannot change, and two figures would
     contradict each other.
     """
+    # A form's text never changes once loaded, so the count is made once per
+    # form and language (it walks every word; each survey page asked for it).
+    key = (form.key, form.content_hash, form.module, language)
+    if key not in _TIME_CLAIMS:
+        _TIME_CLAIMS[key] = _time_claim(form, language)
+    return _TIME_CLAIMS[key]
+
+
+_TIME_CLAIMS: dict[tuple[str, str, str, str], int | None] = {}
+
+
+def _time_claim(form: Questionnaire, language: str) -> int | None:
     intro = form.intro or {}
     if any(_STATED_TIME.search(text) for text in intro.values()):
         return None

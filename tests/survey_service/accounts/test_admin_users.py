@@ -33,7 +33,7 @@ from survey_service.accounts.sessions import (
 from survey_service.accounts.tables import User
 
 from .conftest import PASSWORD, T0
-from .test_web import HTML, csrf_of, log_in
+from .login import HTML, csrf_of, log_in
 
 pytestmark = pytest.mark.anyio
 

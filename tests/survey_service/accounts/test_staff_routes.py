@@ -17,7 +17,7 @@ from survey_service.accounts.tables import User
 from survey_service.web import create_app
 
 from .conftest import PASSWORD
-from .test_web import HTML, csrf_of, log_in
+from .login import HTML, csrf_of, log_in
 
 pytestmark = pytest.mark.anyio
 

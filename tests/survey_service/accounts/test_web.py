@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,31 +12,9 @@ from survey_service.accounts.tables import UserSession
 from survey_service.web.login import safe_next
 
 from .conftest import PASSWORD
+from .login import HTML, csrf_of, log_in
 
 pytestmark = pytest.mark.anyio
-
-HTML = {"accept": "text/html", "accept-language": "en"}
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
-
-
-async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD, next_: str = ""):
-    form = await client.get("/login", headers=HTML)  # its form posts _lang=en
-    assert form.status_code == 200
-    lang = re.search(r'name="_lang" value="([^"]+)"', form.text)
-    assert lang and lang.group(1) == "en"
-    data = {
-        "email": email,
-        "password": password,
-        "next": next_,
-        "_lang": lang.group(1),  # as a browser posts the form's hidden field
-        "_csrf_token": csrf_of(form.text),
-    }
-    return await client.post("/login", data=data, follow_redirects=False)
 
 
 @pytest.fixture

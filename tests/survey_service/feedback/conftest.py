@@ -4,15 +4,15 @@ built and released for November 2026, plus accounts to read them with."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import pytest
 
+from ..accounts.login import PASSWORD, csrf_of, log_in
 from ..results.conftest import Seeded, seeded  # noqa: F401  (fixture re-used here)
 
-PASSWORD = "Correct horse 7 battery"
+__all__ = ["PASSWORD", "csrf_of"]  # re-exported: region/conftest.py and tests import them
 
 
 @pytest.fixture
@@ -40,12 +40,6 @@ async def accounts(released: Seeded) -> dict[str, str]:
     return {"gp": "gp@example.dk", "two": "two@example.dk", "analyst": "analyst@example.dk"}
 
 
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
-
-
 @pytest.fixture
 def logged_in(fixture_catalogue) -> Callable:
     """A client of a fresh app, logged in as ``email`` (None: not logged in)."""
@@ -58,12 +52,7 @@ def logged_in(fixture_catalogue) -> Callable:
         app = create_app(catalogue=fixture_catalogue, connection_pool=False)
         async with AsyncTestClient(app=app) as client:
             if email is not None:
-                form = await client.get("/login")
-                done = await client.post(
-                    "/login",
-                    data={"email": email, "password": PASSWORD, "_csrf_token": csrf_of(form.text)},
-                    follow_redirects=False,
-                )
+                done = await log_in(client, email, PASSWORD)
                 assert done.status_code == 303, done.text
             yield client
 

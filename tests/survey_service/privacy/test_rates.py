@@ -1,10 +1,10 @@
 """Response rates stay right when every row about a patient is gone.
 
 One month of one practice: SMS invitations that are sent, refused, delivered,
-failed, answered, opted out and left to expire; a QR slip answered; poster
-answers. At the end no invitation, contact or message is left, and the
-counters (read by the API and by ``survey-service visits rates``) say what
-happened.
+failed, answered, opted out and left to expire, and one sent unconfirmed (a
+timeout while delivery reports were off); a QR slip answered; poster answers.
+At the end no invitation, contact or message is left, and the counters (read
+by the API and by ``survey-service visits rates``) say what happened.
 """
 
 from __future__ import annotations
@@ -53,6 +53,14 @@ async def _month_of_events(clinic) -> None:
             await record_delivery(
                 {"status": status, "userref": key}, clinic.settings, clinic.clock()
             )
+    # With the delivery webhook off, a send that times out is recorded as sent,
+    # unconfirmed, and not retried (distribution/test_outbox_unconfirmed.py).
+    await clinic.visit("+4520550098")
+    reports_on = clinic.settings.gatewayapi_webhook_secret
+    clinic.settings_with(gatewayapi_webhook_secret="")
+    timing_out = ScriptedGateway(TimeoutError())
+    assert (await clinic.worker(timing_out).run_once()).unconfirmed == 1
+    clinic.settings_with(gatewayapi_webhook_secret=reports_on)
     # Two patients answer, one opts out by the stop link.
     await record_response(_token_of(by_phone[PHONES[0]]), {"mini.listened": "5"}, "da")
     await record_response(_token_of(by_phone[PHONES[1]]), {"mini.listened": "2"}, "en")
@@ -103,12 +111,13 @@ async def _answer_receipt(slip: Invitation) -> None:
 
 
 EXPECTED = {
-    # channel: invitations, sent, delivered, failed, answered, expired, opted out
-    "poster": (0, 0, 0, 0, 2, 0, 0),
-    "receipt": (1, 1, 0, 0, 1, 0, 0),
-    # 7 invited, 6 sent, 1 dead + 1 failed report, 2 answered, the other 5
-    # expired (the opted-out one among them), 1 opted out.
-    "sms": (7, 6, 3, 2, 2, 5, 1),
+    # channel: invitations, sent, delivered, failed, answered, expired, opted out,
+    # unconfirmed
+    "poster": (0, 0, 0, 0, 2, 0, 0, 0),
+    "receipt": (1, 1, 0, 0, 1, 0, 0, 0),
+    # 8 invited, 7 sent (1 of them unconfirmed), 1 dead + 1 failed report,
+    # 2 answered, the other 6 expired (the opted-out one among them), 1 opted out.
+    "sms": (8, 7, 3, 2, 2, 6, 1, 1),
 }
 
 
@@ -121,6 +130,7 @@ def _as_tuple(row: RateRow) -> tuple[int, ...]:
         row.answered,
         row.expired,
         row.opted_out,
+        row.unconfirmed,
     )
 
 
@@ -135,7 +145,7 @@ async def test_rates_are_right_from_the_counters_alone(clinic, app_client, datab
     assert {r.channel: _as_tuple(r) for r in rows} == EXPECTED
     assert {r.month for r in rows} == {first.isoformat()[:7]}
     sms = next(r for r in rows if r.channel == "sms")
-    assert sms.response_rate == round(2 / 6, 4)
+    assert sms.response_rate == round(2 / 7, 4)
 
     async with app_client(clinic.settings) as client:
         response = await client.get(
@@ -144,10 +154,12 @@ async def test_rates_are_right_from_the_counters_alone(clinic, app_client, datab
         )
     assert response.status_code == 200
     by_channel = {r["channel"]: r for r in response.json()["rows"]}
-    assert by_channel["sms"]["invitations"] == 7 and by_channel["sms"]["answered"] == 2
-    assert by_channel["sms"]["response_rate"] == round(2 / 6, 4)
+    assert by_channel["sms"]["invitations"] == 8 and by_channel["sms"]["answered"] == 2
+    assert by_channel["sms"]["unconfirmed"] == 1
+    assert by_channel["sms"]["response_rate"] == round(2 / 7, 4)
 
-    # The command's output format is a contract: header, then one line per row.
+    # The command's output format is a contract: header, then one line per row;
+    # new columns only ever go at the end.
     month = first.isoformat()[:7]
     result = await survey_service(
         "visits",
@@ -170,9 +182,10 @@ async def test_rates_are_right_from_the_counters_alone(clinic, app_client, datab
         "failed",
         "answered",
         "rate",
+        "unconfirmed",
     ]
     assert [line.split() for line in lines[1:]] == [
-        [month, "poster", "0", "0", "0", "0", "2", "-"],
-        [month, "receipt", "1", "1", "0", "0", "1", "100%"],
-        [month, "sms", "7", "6", "3", "2", "2", "33%"],
+        [month, "poster", "0", "0", "0", "0", "2", "-", "0"],
+        [month, "receipt", "1", "1", "0", "0", "1", "100%", "0"],
+        [month, "sms", "8", "7", "3", "2", "2", "29%", "1"],
     ]

@@ -30,6 +30,13 @@ CONTRACT = {
     "errors": re.compile(r"errors: (\d+)\b.*"),
     "pgbench": re.compile(rf"pgbench same write TPS: {NUMBER}\b.*"),
     "ratio": re.compile(rf"ratio: {NUMBER} %.*"),
+    "budget": re.compile(
+        rf"CPU per answered survey ms: server {NUMBER}  database {NUMBER}  "
+        rf"load generator {NUMBER}  \(the \d+ cores allow \d+/s\)"
+    ),
+    "pgbench budget": re.compile(
+        rf"CPU per pgbench transaction ms: database {NUMBER}  pgbench {NUMBER}\b.*"
+    ),
     "soak": re.compile(
         rf"soak: (\d+) s, errors (\d+), rss MB start {NUMBER} end {NUMBER} max {NUMBER}"
     ),
@@ -74,6 +81,10 @@ def test_split_questionnaire_load_prints_the_contract_lines_with_no_errors(serve
     assert float(found["pgbench"].group(1)) > 0
     assert found["errors"].group(1) == "0", result.stdout
     assert found["soak"].group(2) == "0", result.stdout
+    # The CPU budget counts real work on both sides: the server and the
+    # database each spend something per answered survey, as does pgbench.
+    assert float(found["budget"].group(1)) > 0 and float(found["budget"].group(2)) > 0
+    assert float(found["pgbench budget"].group(1)) > 0
     ratio = float(found["ratio"].group(1))
     expected = float(found["rate"].group(1)) / float(found["pgbench"].group(1)) * 100
     assert abs(ratio - expected) < 0.2

@@ -51,6 +51,17 @@ async def gp(db):
         yield client, token, q.form(module)
 
 
+#: The page's send buttons: the hidden default one for Enter, then the visible one.
+SEND_BUTTONS = re.compile(
+    r'<button type="submit" (?:form="survey" class="visually-hidden"[^>]*|class="button")>'
+    r"([^<]*)</button>"
+)
+
+
+def send_buttons(html: str) -> list[str]:
+    return SEND_BUTTONS.findall(html)
+
+
 def hidden(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"\s*/?>', html))
 
@@ -89,6 +100,57 @@ async def test_yes_gives_step_two_with_hidden_answers_and_stores_nothing(gp):
     assert f'id="q-{CORE}"' not in html and f'id="q-{GATE}"' not in html
     assert "A few questions about your contact with other places" in html
     assert await Response.count() == 0
+
+
+async def test_step_one_says_continue_and_step_two_says_send(gp):
+    """The server cannot know on step 1 whether step 2 follows: "Continue" is true either way."""
+    client, token, form = gp
+    blank = await client.get(f"/s/{token}", params={"lang": "en"})
+    assert send_buttons(blank.text) == ["Continue", "Continue"]
+    assert "Send my answers" not in blank.text
+    danish = await client.get(f"/s/{token}", params={"lang": "da"})
+    assert send_buttons(danish.text) == ["Fortsæt", "Fortsæt"]
+    # Step 1 sent back with a problem is still step 1.
+    fields = {**hidden(blank.text), GATE: "yes"}  # the required question left blank
+    refused = await client.post(f"/s/{token}", data=fields)
+    assert refused.status_code == 422
+    assert f'id="e-{REQUIRED}"' in refused.text
+    assert send_buttons(refused.text) == ["Continue", "Continue"]
+
+    _answers, sent = await step_one(client, token, form, "yes")
+    assert hidden(sent.text)["_step"] == "2"
+    assert send_buttons(sent.text) == ["Send my answers", "Send my answers"]
+    assert "Continue" not in sent.text
+
+
+async def test_a_form_without_a_gate_says_send_my_answers(db):
+    from litestar.testing import AsyncTestClient
+
+    from survey_service.invitations import issue_invitation
+    from survey_service.practices import add_practice
+    from survey_service.questionnaires.sync import sync_catalogue
+    from survey_service.questionnaires.tables import QuestionnaireVersion
+    from survey_service.web import create_app
+
+    catalogue = load_catalogue()
+    await sync_catalogue(catalogue)
+    q = catalogue.get("practice-short", 2)
+    assert not q.follow_up_gates()
+    practice, _key = await add_practice("F0002", "Fysioterapien", "physiotherapy", "Aarhus")
+    version = (
+        await QuestionnaireVersion.objects()
+        .where((QuestionnaireVersion.slug == q.slug) & (QuestionnaireVersion.version == q.version))
+        .first()
+    )
+    token = await issue_invitation(practice, version, visit_date=dt.date.today())
+    app = create_app(catalogue=catalogue, connection_pool=False)
+    async with AsyncTestClient(app=app) as client:
+        blank = await client.get(f"/s/{token}", params={"lang": "en"})
+        assert blank.status_code == 200
+        assert send_buttons(blank.text) == ["Send my answers", "Send my answers"]
+        assert "Continue" not in blank.text
+        danish = await client.get(f"/s/{token}", params={"lang": "da"})
+        assert send_buttons(danish.text) == ["Send mine svar", "Send mine svar"]
 
 
 async def test_step_two_stores_one_response_and_uses_the_link(gp):
