@@ -436,18 +436,12 @@ class DatabaseCpu(threading.Thread):
     @staticmethod
     def _read() -> dict[int, float]:
         found: dict[int, float] = {}
-        tick = os.sysconf("SC_CLK_TCK")
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
             try:
-                text = (entry / "stat").read_text()
+                if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                    found[int(entry.name)] = cpu_seconds([int(entry.name)])
             except OSError:
-                continue
-            name, _, rest = text.partition(" (")[2].rpartition(")")
-            if name == "postgres":
-                fields = rest.split()
-                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+                continue  # gone meanwhile
         return found
 
     def run(self) -> None:
